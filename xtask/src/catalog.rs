@@ -1,0 +1,208 @@
+//! The catalogue: the one place that describes every lab (number, folder, chapters,
+//! steps, hints, book sections). The grader, the book checks and the tests all read it.
+//!
+//! Adding lab N+1 means: its folder under `labs/`, its chapter under `book/src/`, one
+//! entry in [`LABS`] and its scenario module under `labs/`. What the program must say on
+//! the wire lives only in the lab's golden transcript (`labs/NN-tema/transcricao.snap`).
+
+use std::path::{Path, PathBuf};
+
+use crate::labs;
+use crate::session::Scenario;
+
+/// Which side of the conversation a step grades.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// The learner's server; the grader plays the clients.
+    Server,
+    /// The learner's client; the grader plays the server.
+    Client,
+}
+
+impl Role {
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Server => "servidor",
+            Role::Client => "cliente",
+        }
+    }
+}
+
+/// One graded step. Its expected transcript is the section `## <id>` of the lab's
+/// snapshot; everything else a learner reads about it is here.
+#[derive(Debug)]
+pub struct Step {
+    /// Stable identifier, also the section name in the snapshot.
+    pub id: &'static str,
+    pub role: Role,
+    /// What the step checks, in one line (pt-BR).
+    pub title: &'static str,
+    /// The likely cause when it fails, in plain words (pt-BR).
+    pub hint: &'static str,
+    /// The section to reread: `chapter.md#anchor`, relative to `book/src/`.
+    pub book: &'static str,
+    /// A bonus step is reported but does not decide the exit status.
+    pub required: bool,
+}
+
+/// One lab: a folder `labs/<dir>/` with a starter crate `inicio/` and a solution
+/// crate `solucao/`, each with the binaries `servidor` and `cliente`.
+pub struct Lab {
+    /// Two digits, as typed in `cargo xtask check 01`.
+    pub number: &'static str,
+    /// Folder name under `labs/`, `NN-tema`.
+    pub dir: &'static str,
+    pub title: &'static str,
+    /// The chapters that teach it, relative to `book/src/`.
+    pub chapters: &'static [&'static str],
+    pub steps: &'static [Step],
+    /// The code that drives the conversation step by step.
+    pub scenario: Scenario,
+}
+
+impl std::fmt::Debug for Lab {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Lab").field("dir", &self.dir).finish_non_exhaustive()
+    }
+}
+
+/// Which of the lab's two crates is graded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Variant {
+    Starter,
+    Solution,
+}
+
+impl Variant {
+    pub fn folder(self) -> &'static str {
+        match self {
+            Variant::Starter => "inicio",
+            Variant::Solution => "solucao",
+        }
+    }
+}
+
+impl Lab {
+    /// The theme part of the folder name: `basico` for `01-basico`.
+    pub fn theme(&self) -> &'static str {
+        self.dir.split_once('-').map_or(self.dir, |(_, tema)| tema)
+    }
+
+    /// Cargo package name of a variant: `basico-inicio`, `basico-solucao`.
+    pub fn package(&self, variant: Variant) -> String {
+        format!("{}-{}", self.theme(), variant.folder())
+    }
+
+    /// `labs/01-basico/inicio`, relative to the workbook root.
+    pub fn crate_dir(&self, variant: Variant) -> PathBuf {
+        Path::new("labs").join(self.dir).join(variant.folder())
+    }
+
+    /// The golden transcript, relative to the workbook root.
+    pub fn snapshot_path(&self) -> PathBuf {
+        Path::new("labs").join(self.dir).join(SNAPSHOT_FILE)
+    }
+
+    pub fn step_index(&self, id: &str) -> Option<usize> {
+        self.steps.iter().position(|s| s.id == id)
+    }
+
+    pub fn has_role(&self, role: Role) -> bool {
+        self.steps.iter().any(|s| s.role == role)
+    }
+}
+
+/// Name of the golden transcript inside each lab folder. The insta test in
+/// `tests/transcricoes.rs` writes it; the grader reads it at run time.
+pub const SNAPSHOT_FILE: &str = "transcricao.snap";
+
+/// Every lab, in the book's order.
+pub static LABS: &[Lab] = &[Lab {
+    number: "01",
+    dir: "01-basico",
+    title: "Servidor básico e cliente básico",
+    chapters: &["01-basico/servidor-basico.md", "01-basico/cliente-basico.md"],
+    scenario: labs::basico::scenario,
+    steps: &[
+        Step {
+            id: "conecta",
+            role: Role::Server,
+            title: "o servidor aceita uma conexão em 127.0.0.1 na PORTA",
+            hint: "O servidor cria o TcpListener com `TcpListener::bind(endereco)`, usando o \
+                   endereço de `endereco()` (que já lê a PORTA), e em seguida espera um \
+                   cliente com `accept()`.",
+            book: "01-basico/servidor-basico.md#bind",
+            required: true,
+        },
+        Step {
+            id: "boas-vindas",
+            role: Role::Server,
+            title: "o servidor envia exatamente \"Bem-vindo ao servidor!\"",
+            hint: "Envie exatamente os bytes de `Bem-vindo ao servidor!`: sem `\\n` no fim e \
+                   sem espaços a mais. Use `write_all`: um `write` simples pode enviar só \
+                   uma parte.",
+            book: "01-basico/servidor-basico.md#enviar",
+            required: true,
+        },
+        Step {
+            id: "fecha",
+            role: Role::Server,
+            title: "o servidor fecha a conexão depois de enviar",
+            hint: "Depois de enviar, feche a conexão: em Rust o socket fecha quando sai de \
+                   escopo, ou com `drop(conexao)`. Enquanto ela estiver aberta, o cliente não \
+                   sabe que a mensagem acabou.",
+            book: "01-basico/servidor-basico.md#fechar",
+            required: true,
+        },
+        Step {
+            id: "encerra",
+            role: Role::Server,
+            title: "o servidor termina com código 0",
+            hint: "O servidor do laboratório 01 atende um único cliente e termina, devolvendo \
+                   `Ok(())` de `servir()`. Um `accept()` dentro de um laço o faria esperar \
+                   para sempre.",
+            book: "01-basico/servidor-basico.md#terminar",
+            required: true,
+        },
+        Step {
+            id: "cliente-conecta",
+            role: Role::Client,
+            title: "o cliente conecta ao servidor (o corretor faz o papel dele)",
+            hint: "O cliente conecta com `TcpStream::connect(endereco)`, usando o endereço \
+                   de `endereco()`, que já lê a PORTA.",
+            book: "01-basico/cliente-basico.md#connect",
+            required: true,
+        },
+        Step {
+            id: "cliente-imprime",
+            role: Role::Client,
+            title: "o cliente lê até o fim, imprime a mensagem e termina com código 0",
+            hint: "Leia tudo até o servidor fechar a conexão, com `read_to_end`, e só então \
+                   imprima a mensagem, por exemplo `Mensagem recebida: ...`.",
+            book: "01-basico/cliente-basico.md#ler-ate-o-fim",
+            required: true,
+        },
+        Step {
+            id: "cliente-aleatorio",
+            role: Role::Client,
+            title: "o cliente imprime uma mensagem sorteada nesta execução",
+            hint: "Desta vez o servidor enviou um texto sorteado: o cliente deve imprimir o \
+                   que recebeu, não um texto fixo.",
+            book: "01-basico/cliente-basico.md#imprimir",
+            required: true,
+        },
+    ],
+}];
+
+/// Finds a lab by number (`1`, `01`) or folder name (`01-basico`, `basico`).
+pub fn find(query: &str) -> Option<&'static Lab> {
+    let query = query.trim().trim_start_matches("labs/").trim_end_matches('/');
+    LABS.iter().find(|lab| {
+        lab.dir == query
+            || lab.theme() == query
+            || lab.number == query
+            || query
+                .parse::<u32>()
+                .is_ok_and(|n| lab.number.parse::<u32>() == Ok(n))
+    })
+}

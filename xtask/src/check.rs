@@ -1,0 +1,193 @@
+//! `cargo xtask check`: builds what is graded, runs the lab's scenario and
+//! returns a report. Printing is the caller's business (see `report.rs`).
+
+use std::path::{Path, PathBuf};
+
+use crate::catalog::{Lab, Role, Variant};
+use crate::compile;
+use crate::process::Launch;
+use crate::session::{Options, Session, Status, StepResult};
+use crate::transcript::Expected;
+
+/// What is graded: the learner's crate, the solution, or any command.
+#[derive(Clone, Debug)]
+pub struct Target {
+    pub variant: Variant,
+    /// `--server-cmd`: any program, run by the shell, as the server.
+    pub server_cmd: Option<String>,
+    /// `--client-cmd`: likewise for the client.
+    pub client_cmd: Option<String>,
+    /// Where `--server-cmd`/`--client-cmd` run (the caller's folder).
+    pub cmd_cwd: PathBuf,
+}
+
+impl Target {
+    pub fn of(variant: Variant) -> Target {
+        Target {
+            variant,
+            server_cmd: None,
+            client_cmd: None,
+            cmd_cwd: std::env::current_dir().unwrap_or_default(),
+        }
+    }
+
+    fn uses_commands(&self) -> bool {
+        self.server_cmd.is_some() || self.client_cmd.is_some()
+    }
+
+    /// How the report names what it graded.
+    pub fn describe(&self, lab: &Lab) -> String {
+        match (&self.server_cmd, &self.client_cmd) {
+            (Some(s), Some(c)) => format!("servidor `{s}` e cliente `{c}`"),
+            (Some(s), None) => format!("servidor `{s}`"),
+            (None, Some(c)) => format!("cliente `{c}`"),
+            (None, None) => lab.crate_dir(self.variant).display().to_string(),
+        }
+    }
+}
+
+/// The result of grading one lab.
+#[derive(Debug)]
+pub struct Report {
+    pub lab: &'static Lab,
+    pub graded: String,
+    pub seed: u64,
+    /// The compiler's errors when the crate did not build.
+    pub build_failure: Option<String>,
+    pub results: Vec<StepResult>,
+    /// The normalized transcript of the run (what the golden file holds).
+    pub transcript: String,
+}
+
+impl Report {
+    /// True when it built, no required step failed, and at least one step passed.
+    pub fn passed(&self) -> bool {
+        self.build_failure.is_none()
+            && !self
+                .results
+                .iter()
+                .any(|r| r.step.required && r.status == Status::Failed)
+            && self.results.iter().any(|r| r.status == Status::Passed)
+    }
+
+    pub fn count(&self, status: Status) -> usize {
+        self.results.iter().filter(|r| r.status == status).count()
+    }
+}
+
+/// A problem with the workbook itself or with how the grader was called (not
+/// with the learner's program), in pt-BR.
+#[derive(Debug)]
+pub struct CheckError(pub String);
+
+impl std::fmt::Display for CheckError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Verifies the golden transcript has a section for every step of the lab.
+pub fn load_expected(root: &Path, lab: &Lab) -> Result<Expected, CheckError> {
+    let path = root.join(lab.snapshot_path());
+    let expected = Expected::load(&path).map_err(|e| CheckError(e.0))?;
+    if let Some(step) = lab.steps.iter().find(|s| expected.section(s.id).is_none()) {
+        return Err(CheckError(format!(
+            "A transcrição de referência {} não tem a seção `## {}`. Restaure-a com \
+             `git checkout -- {}` ou regenere com `cargo insta test` e `cargo insta review`.",
+            lab.snapshot_path().display(),
+            step.id,
+            lab.snapshot_path().display()
+        )));
+    }
+    Ok(expected)
+}
+
+/// Builds (when needed) and grades one lab. `on_step` sees each step as it ends;
+/// `before_run` is called once the build is done, before the first step.
+pub async fn grade(
+    root: &Path,
+    lab: &'static Lab,
+    target: &Target,
+    opts: Options,
+    color: bool,
+    before_run: &mut dyn FnMut(),
+    on_step: Box<dyn FnMut(&StepResult)>,
+) -> Result<Report, CheckError> {
+    let expected = if opts.record {
+        None
+    } else {
+        Some(load_expected(root, lab)?)
+    };
+
+    let mut server = target.server_cmd.as_ref().map(|command| Launch::Shell {
+        command: command.clone(),
+        cwd: target.cmd_cwd.clone(),
+    });
+    let mut client = target.client_cmd.as_ref().map(|command| Launch::Shell {
+        command: command.clone(),
+        cwd: target.cmd_cwd.clone(),
+    });
+    let mut report = Report {
+        lab,
+        graded: target.describe(lab),
+        seed: opts.seed,
+        build_failure: None,
+        results: Vec::new(),
+        transcript: String::new(),
+    };
+
+    // Without --server-cmd/--client-cmd, both sides come from the lab's crate.
+    if !target.uses_commands() {
+        let crate_dir = root.join(lab.crate_dir(target.variant));
+        if !crate_dir.join("Cargo.toml").exists() {
+            return Err(CheckError(format!(
+                "Não encontrei o crate {}: a pasta foi apagada ou movida? Para recuperar o \
+                 ponto de partida: `git checkout -- {}`.",
+                lab.crate_dir(target.variant).display(),
+                lab.crate_dir(target.variant).display()
+            )));
+        }
+        match compile::build(root, lab, target.variant, color) {
+            Ok(bin_dir) => {
+                let launch = |name: &str| Launch::Binary {
+                    path: compile::binary(&bin_dir, name),
+                    cwd: crate_dir.clone(),
+                };
+                if lab.has_role(Role::Server) {
+                    server = Some(launch("servidor"));
+                }
+                if lab.has_role(Role::Client) {
+                    client = Some(launch("cliente"));
+                }
+            }
+            Err(failure) => {
+                report.build_failure = Some(failure.output);
+                report.results = Session::new(lab, opts, expected, None, None, Box::new(|_| {}))
+                    .finish_run()
+                    .await
+                    .0;
+                for result in &mut report.results {
+                    result.status = Status::NotRun;
+                }
+                return Ok(report);
+            }
+        }
+    }
+
+    before_run();
+    let mut session = Session::new(lab, opts, expected, server, client, on_step);
+    // The scenario stops by itself at the first failure or at --step.
+    let _ = (lab.scenario)(&mut session).await;
+    let (results, transcript) = session.finish_run().await;
+    report.results = results;
+    report.transcript = transcript;
+    Ok(report)
+}
+
+/// The workbook's root folder (the workspace this xtask belongs to).
+pub fn workbook_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}

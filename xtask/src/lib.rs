@@ -1,0 +1,30 @@
+//! Tomada's grader and workbook tasks (`cargo xtask ...`).
+//!
+//! # Layout
+//!
+//! - `catalog`: every lab, its steps, hints and book sections: the one place that
+//!   describes the labs.
+//! - `labs`: one scenario per lab, driving the conversation step by step.
+//! - `session`: the shared grading mechanism: steps, transcript, comparisons, the
+//!   actions a scenario performs (start, connect, send, read, wait for exit).
+//! - `transcript`: escaping bytes, reading golden transcripts (insta snapshots),
+//!   explaining differences.
+//! - `process`: the learner's programs as child processes (process groups, bounded
+//!   output capture, always reaped).
+//! - `wire`: loopback TCP with deadlines.
+//! - `compile`: building a lab crate.
+//! - `check`: one grading run, end to end.
+//! - `report`: terminal and JSON output.
+//!
+//! The binary (`main.rs`) is only the command line on top of this library; the
+//! workbook's tests use the library directly.
+
+pub mod catalog;
+pub mod check;
+pub mod compile;
+pub mod labs;
+pub mod process;
+pub mod report;
+pub mod session;
+pub mod transcript;
+pub mod wire;

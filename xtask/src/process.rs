@@ -1,0 +1,267 @@
+//! The learner's programs as child processes: started in their own process group,
+//! their output captured (bounded), and always stopped and reaped.
+//!
+//! Every live process group is also listed in [`LIVE_GROUPS`], so that Ctrl-C on the
+//! grader (whose children are not in the terminal's foreground group, and so would
+//! not get the signal) still takes them down.
+
+use std::ffi::OsString;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::process::{ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+
+use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::process::{Child, Command};
+use tokio::task::JoinHandle;
+
+/// How to start a program under test.
+#[derive(Clone, Debug)]
+pub enum Launch {
+    /// A binary built from the learner's crate.
+    Binary { path: PathBuf, cwd: PathBuf },
+    /// Any command, run by `sh -c` (the `--server-cmd` / `--client-cmd` flags).
+    Shell { command: String, cwd: PathBuf },
+}
+
+impl Launch {
+    /// What the learner types to run it by hand, for the "reproduce" advice.
+    pub fn describe(&self) -> String {
+        match self {
+            Launch::Binary { path, .. } => path.display().to_string(),
+            Launch::Shell { command, .. } => command.clone(),
+        }
+    }
+}
+
+/// At most this much of a program's stdout or stderr is kept; the rest is drained
+/// and counted, so a flood of output cannot exhaust the grader's memory.
+pub const OUTPUT_CAP: usize = 256 * 1024;
+
+/// Bytes a program wrote to one of its pipes.
+#[derive(Clone, Default)]
+pub struct Captured(Arc<Mutex<CapturedInner>>);
+
+#[derive(Default)]
+struct CapturedInner {
+    bytes: Vec<u8>,
+    dropped: usize,
+}
+
+impl Captured {
+    fn push(&self, chunk: &[u8]) {
+        let mut inner = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let room = OUTPUT_CAP.saturating_sub(inner.bytes.len());
+        let keep = room.min(chunk.len());
+        inner.bytes.extend_from_slice(&chunk[..keep]);
+        inner.dropped += chunk.len() - keep;
+    }
+
+    /// The captured text (lossy UTF-8), with a note when some was dropped.
+    pub fn text(&self) -> String {
+        let inner = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let mut text = String::from_utf8_lossy(&inner.bytes).into_owned();
+        if inner.dropped > 0 {
+            text.push_str(&format!("\n[… mais {} bytes descartados]", inner.dropped));
+        }
+        text
+    }
+}
+
+/// Process groups that are running now; see the module docs.
+static LIVE_GROUPS: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+
+/// Kills every live process group: the Ctrl-C path.
+pub fn kill_all_live() {
+    let groups = LIVE_GROUPS.lock().unwrap_or_else(|p| p.into_inner());
+    for &pgid in groups.iter() {
+        kill_group(pgid);
+    }
+}
+
+#[cfg(unix)]
+fn kill_group(pgid: u32) {
+    // SAFETY: killpg only sends a signal; a stale id at worst returns ESRCH.
+    unsafe {
+        libc::killpg(pgid as libc::pid_t, libc::SIGKILL);
+    }
+}
+
+#[cfg(not(unix))]
+fn kill_group(_pgid: u32) {}
+
+/// A running (or finished, not yet dropped) program under test.
+pub struct Program {
+    child: Child,
+    pgid: Option<u32>,
+    status: Option<ExitStatus>,
+    pub stdout: Captured,
+    pub stderr: Captured,
+    readers: Vec<JoinHandle<()>>,
+}
+
+impl Program {
+    /// Starts the program with `PORTA=<port>`, in a process group of its own.
+    /// `stdin_piped` keeps its stdin open for the grader to write to.
+    pub fn spawn(launch: &Launch, port: u16, stdin_piped: bool) -> io::Result<Program> {
+        let (mut command, cwd): (Command, &Path) = match launch {
+            Launch::Binary { path, cwd } => (Command::new(path), cwd),
+            Launch::Shell { command, cwd } => {
+                let mut c = Command::new("sh");
+                c.arg("-c").arg(command);
+                (c, cwd)
+            }
+        };
+        command
+            .current_dir(cwd)
+            .env("PORTA", port.to_string())
+            // A Rust program under test should show a short panic message, not a trace.
+            .env_remove("RUST_BACKTRACE")
+            .stdin(if stdin_piped {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        #[cfg(unix)]
+        command.process_group(0);
+
+        let mut child = command.spawn()?;
+        let pgid = child.id();
+        if let Some(pgid) = pgid {
+            LIVE_GROUPS
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(pgid);
+        }
+        let stdout = Captured::default();
+        let stderr = Captured::default();
+        let mut readers = Vec::new();
+        if let Some(pipe) = child.stdout.take() {
+            readers.push(drain(pipe, stdout.clone()));
+        }
+        if let Some(pipe) = child.stderr.take() {
+            readers.push(drain(pipe, stderr.clone()));
+        }
+        Ok(Program {
+            child,
+            pgid,
+            status: None,
+            stdout,
+            stderr,
+            readers,
+        })
+    }
+
+    /// The exit status, if the program has already finished.
+    pub fn try_status(&mut self) -> Option<ExitStatus> {
+        if self.status.is_none() {
+            self.status = self.child.try_wait().ok().flatten();
+        }
+        self.status
+    }
+
+    /// Waits for the program to finish (callers bound it with a deadline).
+    pub async fn wait(&mut self) -> io::Result<ExitStatus> {
+        if let Some(status) = self.status {
+            return Ok(status);
+        }
+        let status = self.child.wait().await?;
+        self.status = Some(status);
+        Ok(status)
+    }
+
+    /// Waits until the program's output pipes are closed, so that `stdout` holds
+    /// everything it printed. Bounded: a grandchild may keep the pipe open.
+    pub async fn flush_output(&mut self, limit: std::time::Duration) {
+        for reader in self.readers.drain(..) {
+            let _ = tokio::time::timeout(limit, reader).await;
+        }
+    }
+
+    pub fn stdin(&mut self) -> Option<&mut tokio::process::ChildStdin> {
+        self.child.stdin.as_mut()
+    }
+
+    pub fn close_stdin(&mut self) {
+        self.child.stdin = None;
+    }
+
+    /// Kills the whole process group and reaps the program.
+    pub async fn stop(&mut self) {
+        self.kill_group_now();
+        let _ = self.wait().await;
+        self.forget_group();
+    }
+
+    fn kill_group_now(&mut self) {
+        if let Some(pgid) = self.pgid {
+            // Even after the leader exits, a child it forked may still hold the group.
+            kill_group(pgid);
+        }
+        let _ = self.child.start_kill();
+    }
+
+    fn forget_group(&mut self) {
+        if let Some(pgid) = self.pgid.take() {
+            LIVE_GROUPS
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .retain(|&g| g != pgid);
+        }
+    }
+}
+
+impl Drop for Program {
+    fn drop(&mut self) {
+        // The last line of defence (early return, panic): nothing is left running.
+        // tokio reaps a killed child in the background (`kill_on_drop`).
+        if self.pgid.is_some() {
+            self.kill_group_now();
+            self.forget_group();
+        }
+    }
+}
+
+fn drain(mut pipe: impl AsyncRead + Unpin + Send + 'static, into: Captured) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut buf = vec![0u8; 8192];
+        while let Ok(n) = pipe.read(&mut buf).await {
+            if n == 0 {
+                break;
+            }
+            into.push(&buf[..n]);
+        }
+    })
+}
+
+/// Describes an exit status in pt-BR: `código 0`, `sinal 9 (SIGKILL)`.
+pub fn describe_status(status: ExitStatus) -> String {
+    if let Some(code) = status.code() {
+        return format!("código {code}");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(signal) = status.signal() {
+            let name = match signal {
+                libc::SIGKILL => " (SIGKILL)",
+                libc::SIGSEGV => " (SIGSEGV: acesso inválido à memória)",
+                libc::SIGABRT => " (SIGABRT: abortado)",
+                libc::SIGTERM => " (SIGTERM)",
+                libc::SIGINT => " (SIGINT)",
+                libc::SIGPIPE => " (SIGPIPE: escreveu numa conexão já fechada)",
+                _ => "",
+            };
+            return format!("sinal {signal}{name}");
+        }
+    }
+    "motivo desconhecido".to_owned()
+}
+
+/// The `cargo` that runs us (or the one on the PATH).
+pub fn cargo() -> OsString {
+    std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
+}

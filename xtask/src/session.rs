@@ -1,0 +1,747 @@
+//! A grading session: the shared mechanism every lab's scenario drives.
+//!
+//! A scenario is ordinary async code that starts programs, connects, sends and
+//! reads. Around each step it calls [`Session::begin`] and [`Session::end`]; in
+//! between, every action writes one line to the step's transcript. `end` compares
+//! those lines with the step's section of the golden transcript and decides ✓ or ✗.
+//! A scenario never states what the learner's program should say: that lives only
+//! in the golden file.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use tokio::io::AsyncWriteExt;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::time::Instant;
+
+use crate::catalog::{Lab, Role, Step};
+use crate::process::{Launch, Program, describe_status};
+use crate::transcript::{Expected, escape, first_difference};
+use crate::wire::{self, Dial, Ending};
+
+/// What a scenario returns: `Err` stops the run (a failure or the `--step` limit).
+pub type Flow = Result<(), Stop>;
+
+/// A lab's scenario: drives every step of the lab, in order.
+pub type Scenario = for<'a> fn(&'a mut Session) -> Pin<Box<dyn Future<Output = Flow> + 'a>>;
+
+/// Why a scenario stopped early.
+#[derive(Debug)]
+pub enum Stop {
+    /// A step failed; its result is already recorded.
+    Failed,
+    /// `--step` was reached.
+    Limit,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    Passed,
+    Failed,
+    /// Not graded in this run (`--server-cmd` without a client, for example).
+    Skipped,
+    /// Not reached: an earlier step failed, or `--step` stopped before it.
+    NotRun,
+}
+
+/// A specific diagnosis of a failure, with a stable code the book explains.
+#[derive(Clone, Debug)]
+pub struct Note {
+    pub code: &'static str,
+    pub text: String,
+}
+
+/// The outcome of one step, as reports show it.
+#[derive(Clone, Debug)]
+pub struct StepResult {
+    pub number: usize,
+    pub step: &'static Step,
+    pub status: Status,
+    pub expected: Vec<String>,
+    pub received: Vec<String>,
+    pub notes: Vec<Note>,
+    /// Output of the program under test worth showing: (label, text).
+    pub outputs: Vec<(String, String)>,
+    pub elapsed: Duration,
+}
+
+/// Settings of one run.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Deadline for each wait (connect, read, exit).
+    pub timeout: Duration,
+    /// Run steps up to this number (1-based).
+    pub step_limit: Option<usize>,
+    pub verbose: bool,
+    pub seed: u64,
+    /// Use this port instead of a free one (`--port`).
+    pub fixed_port: Option<u16>,
+    /// Record the transcript without comparing (used to write the golden file).
+    pub record: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            timeout: Duration::from_secs(5),
+            step_limit: None,
+            verbose: false,
+            seed: fastrand::u64(..),
+            fixed_port: None,
+            record: false,
+        }
+    }
+}
+
+/// A connection the grader holds, as one of the actors of the dialogue.
+pub struct Conn {
+    pub actor: String,
+    pub stream: TcpStream,
+    /// How the last read-until-close ended.
+    pub ending: Option<Ending>,
+}
+
+struct Current {
+    index: usize,
+    lines: Vec<String>,
+    notes: Vec<Note>,
+    started: Instant,
+    forced_failure: bool,
+}
+
+pub struct Session {
+    pub lab: &'static Lab,
+    pub opts: Options,
+    expected: Option<Expected>,
+    launches: [Option<Launch>; 2],
+    programs: [Option<Program>; 2],
+    port: Option<u16>,
+    pub rng: fastrand::Rng,
+    redactions: Vec<(String, String)>,
+    random_count: usize,
+    results: Vec<StepResult>,
+    current: Option<Current>,
+    transcript: String,
+    started: Instant,
+    on_step: Box<dyn FnMut(&StepResult)>,
+}
+
+fn slot(role: Role) -> usize {
+    match role {
+        Role::Server => 0,
+        Role::Client => 1,
+    }
+}
+
+/// Cap on what one read-until-close keeps: far more than any lab's reply.
+const READ_CAP: usize = 1024 * 1024;
+
+impl Session {
+    pub fn new(
+        lab: &'static Lab,
+        opts: Options,
+        expected: Option<Expected>,
+        server: Option<Launch>,
+        client: Option<Launch>,
+        on_step: Box<dyn FnMut(&StepResult)>,
+    ) -> Session {
+        Session {
+            lab,
+            rng: fastrand::Rng::with_seed(opts.seed),
+            opts,
+            expected,
+            launches: [server, client],
+            programs: [None, None],
+            port: None,
+            redactions: Vec::new(),
+            random_count: 0,
+            results: Vec::new(),
+            current: None,
+            transcript: String::new(),
+            started: Instant::now(),
+            on_step,
+        }
+    }
+
+    /// Whether this run grades `role` (both, unless `--server-cmd`/`--client-cmd`).
+    pub fn wants(&self, role: Role) -> bool {
+        self.launches[slot(role)].is_some()
+    }
+
+    // ---- steps -------------------------------------------------------------
+
+    /// Starts the step `id`. Stops the run if `--step` was reached.
+    pub fn begin(&mut self, id: &str) -> Flow {
+        let index = self
+            .lab
+            .step_index(id)
+            .unwrap_or_else(|| panic!("cenário usa um passo fora do catálogo: {id}"));
+        if self.opts.step_limit.is_some_and(|limit| index >= limit) {
+            return Err(Stop::Limit);
+        }
+        self.transcript.push_str(&format!("## {id}\n"));
+        self.trace(&format!("── passo {}: {id}", index + 1));
+        self.current = Some(Current {
+            index,
+            lines: Vec::new(),
+            notes: Vec::new(),
+            started: Instant::now(),
+            forced_failure: false,
+        });
+        Ok(())
+    }
+
+    /// Ends the current step: compares its transcript with the golden one.
+    pub async fn end(&mut self) -> Flow {
+        self.finish(false).await
+    }
+
+    /// Ends the current step as failed, whatever its transcript says (the
+    /// scenario cannot go on). Use as `return Err(s.fail().await)`.
+    pub async fn fail(&mut self) -> Stop {
+        let _ = self.finish(true).await;
+        Stop::Failed
+    }
+
+    async fn finish(&mut self, forced_failure: bool) -> Flow {
+        let Some(mut current) = self.current.take() else {
+            return Ok(());
+        };
+        current.forced_failure |= forced_failure;
+        let step = &self.lab.steps[current.index];
+        let expected = match &self.expected {
+            Some(golden) => golden.section(step.id).unwrap_or_default().to_vec(),
+            // Recording: the transcript is the reference.
+            None => current.lines.clone(),
+        };
+        let passed = !current.forced_failure && expected == current.lines;
+        let mut outputs = Vec::new();
+        if !passed {
+            if let Some(explained) = first_difference(&expected, &current.lines) {
+                current.notes.insert(
+                    0,
+                    Note {
+                        code: "E-BYTES-DIFERENTES",
+                        text: explained,
+                    },
+                );
+            }
+            self.explain_programs(&mut current.notes, &mut outputs).await;
+        }
+        let result = StepResult {
+            number: current.index + 1,
+            step,
+            status: if passed {
+                Status::Passed
+            } else {
+                Status::Failed
+            },
+            expected,
+            received: current.lines,
+            notes: current.notes,
+            outputs,
+            elapsed: current.started.elapsed(),
+        };
+        (self.on_step)(&result);
+        self.results.push(result);
+        if passed { Ok(()) } else { Err(Stop::Failed) }
+    }
+
+    /// On a failure, says what happened to the programs under test and shows
+    /// their error output: the learner's own panic message is often the answer.
+    async fn explain_programs(&mut self, notes: &mut Vec<Note>, outputs: &mut Vec<(String, String)>) {
+        for role in [Role::Server, Role::Client] {
+            let Some(program) = self.programs[slot(role)].as_mut() else {
+                continue;
+            };
+            let name = role.label();
+            if let Some(status) = program.try_status() {
+                program.flush_output(Duration::from_millis(500)).await;
+                if !status.success() {
+                    notes.push(Note {
+                        code: "E-PROGRAMA-TERMINOU",
+                        text: format!("O {name} terminou com {}.", describe_status(status)),
+                    });
+                }
+            }
+            let stderr = program.stderr.text();
+            if looks_like_addr_in_use(&stderr) {
+                notes.push(Note {
+                    code: "E-PORTA-EM-USO",
+                    text: format!(
+                        "O {name} não conseguiu usar a porta: \"Address already in use\". Outro \
+                         processo está nessa porta (uma execução anterior que ficou aberta?). \
+                         Feche-o, ou, para reiniciar logo após fechar, use SO_REUSEADDR."
+                    ),
+                });
+            }
+            if !stderr.trim().is_empty() {
+                outputs.push((format!("saída de erro do {name} (stderr)"), tail(&stderr, 20)));
+            }
+            if role == Role::Client {
+                let stdout = program.stdout.text();
+                if !stdout.trim().is_empty() {
+                    outputs.push((format!("saída do {name} (stdout)"), tail(&stdout, 20)));
+                }
+            }
+        }
+    }
+
+    /// Writes one line of the current step's transcript (ports and random data
+    /// replaced by placeholders) and, with `--verbose`, shows it as it happens.
+    pub fn say(&mut self, line: impl Into<String>) {
+        let raw = line.into();
+        self.trace(&raw);
+        self.record(&raw);
+    }
+
+    fn record(&mut self, raw: &str) {
+        let mut line = raw.to_owned();
+        for (value, placeholder) in &self.redactions {
+            line = line.replace(value.as_str(), placeholder);
+        }
+        self.transcript.push_str(&line);
+        self.transcript.push('\n');
+        if let Some(current) = self.current.as_mut() {
+            current.lines.push(line);
+        }
+    }
+
+    /// Adds a specific diagnosis to the current step, shown if it fails.
+    pub fn note(&mut self, code: &'static str, text: impl Into<String>) {
+        if let Some(current) = self.current.as_mut() {
+            current.notes.push(Note {
+                code,
+                text: text.into(),
+            });
+        }
+    }
+
+    fn trace(&self, text: &str) {
+        if self.opts.verbose {
+            let t = self.started.elapsed().as_secs_f64();
+            eprintln!("    {t:>8.3}s  {text}");
+        }
+    }
+
+    fn deadline(&self) -> Instant {
+        Instant::now() + self.opts.timeout
+    }
+
+    fn timeout_text(&self) -> String {
+        let ms = self.opts.timeout.as_millis();
+        if ms.is_multiple_of(1000) {
+            format!("{} s", ms / 1000)
+        } else {
+            format!("{ms} ms")
+        }
+    }
+
+    /// A random word for this run, shown as `<aleatorio-N>` in transcripts, so a
+    /// program cannot pass by printing a fixed text.
+    pub fn random_word(&mut self) -> String {
+        const SYLLABLES: &[&str] = &[
+            "ba", "be", "bi", "ca", "co", "da", "de", "fa", "fi", "ga", "la", "le", "ma", "mi",
+            "na", "no", "pa", "pe", "ra", "ri", "sa", "so", "ta", "tu", "va", "vi", "za",
+        ];
+        let word: String = (0..4)
+            .map(|_| SYLLABLES[self.rng.usize(..SYLLABLES.len())])
+            .collect::<String>()
+            + &self.rng.u32(100..1000).to_string();
+        self.random_count += 1;
+        self.redactions
+            .push((word.clone(), format!("<aleatorio-{}>", self.random_count)));
+        word
+    }
+
+    // ---- ports and programs ------------------------------------------------
+
+    /// The port of this run: `--port`, or one the kernel says is free.
+    fn choose_port(&mut self) -> Result<u16, String> {
+        if let Some(port) = self.port {
+            return Ok(port);
+        }
+        let port = match self.opts.fixed_port {
+            Some(port) => port,
+            None => wire::free_port()
+                .map_err(|e| format!("não encontrei uma porta livre em 127.0.0.1 ({e})"))?,
+        };
+        self.port = Some(port);
+        self.redactions.push((port.to_string(), "<porta>".to_owned()));
+        Ok(port)
+    }
+
+    /// Starts the learner's program for `role` with `PORTA` set.
+    pub async fn start(&mut self, role: Role) -> Flow {
+        let name = role.label();
+        let port = match self.choose_port() {
+            Ok(port) => port,
+            Err(why) => {
+                self.note("E-SEM-PORTA", why);
+                return Err(self.fail().await);
+            }
+        };
+        if role == Role::Server && self.opts.fixed_port.is_some() && wire::port_in_use(port) {
+            self.say(format!("[corretor] a porta {port} já está ocupada"));
+            self.note(
+                "E-PORTA-EM-USO",
+                format!(
+                    "Antes de iniciar o seu servidor, outro processo já ocupava a porta {port} \
+                     (uma execução anterior que ficou aberta?). Feche-o (`ss -ltnp | grep {port}` \
+                     mostra quem é) ou rode sem --port."
+                ),
+            );
+            return Err(self.fail().await);
+        }
+        let launch = self.launches[slot(role)]
+            .clone()
+            .expect("start() só é chamado para um papel avaliado");
+        self.say(format!("[corretor] inicia o {name} com PORTA={port}"));
+        match Program::spawn(&launch, port, role == Role::Client) {
+            Ok(program) => {
+                self.programs[slot(role)] = Some(program);
+                Ok(())
+            }
+            Err(error) => {
+                self.say(format!("[corretor] não conseguiu iniciar o {name}"));
+                self.note(
+                    "E-NAO-INICIOU",
+                    format!("Não consegui executar `{}`: {error}.", launch.describe()),
+                );
+                Err(self.fail().await)
+            }
+        }
+    }
+
+    /// Stops the program for `role` (its whole process group) and reaps it.
+    pub async fn stop(&mut self, role: Role) {
+        if let Some(mut program) = self.programs[slot(role)].take() {
+            program.stop().await;
+        }
+    }
+
+    pub fn program(&mut self, role: Role) -> Option<&mut Program> {
+        self.programs[slot(role)].as_mut()
+    }
+
+    /// Waits for the program to exit and records its status.
+    pub async fn wait_exit(&mut self, role: Role) -> Flow {
+        let name = role.label();
+        let limit = self.opts.timeout;
+        let waited = {
+            let Some(program) = self.programs[slot(role)].as_mut() else {
+                return Ok(());
+            };
+            match tokio::time::timeout(limit, program.wait()).await {
+                Ok(Ok(status)) => {
+                    program.flush_output(Duration::from_secs(1)).await;
+                    Some(status)
+                }
+                Ok(Err(_)) | Err(_) => None,
+            }
+        };
+        match waited {
+            Some(status) => {
+                self.say(format!("[{name}] terminou com {}", describe_status(status)));
+                Ok(())
+            }
+            None => {
+                let after = self.timeout_text();
+                self.say(format!("[{name}] continua rodando depois de {after}"));
+                self.note(
+                    "E-NAO-TERMINOU",
+                    format!("O {name} não terminou em {after}. Ele deveria sair sozinho ao fim da conversa."),
+                );
+                Err(self.fail().await)
+            }
+        }
+    }
+
+    // ---- the grader as a client (server steps) ------------------------------
+
+    /// Connects to the learner's server as `actor`, retrying while it starts.
+    pub async fn connect(&mut self, actor: &str) -> Result<Conn, Stop> {
+        let port = self.port.expect("connect() depois de start()");
+        let deadline = self.deadline();
+        let dialing = wire::dial(port, deadline);
+        tokio::pin!(dialing);
+        // Watch the server while dialing: if it dies, say so at once.
+        let outcome = match self.programs[slot(Role::Server)].as_mut() {
+            Some(server) => tokio::select! {
+                dial = &mut dialing => Ok(dial),
+                status = server.wait() => Err(status.ok()),
+            },
+            None => Ok(dialing.await),
+        };
+        let exited = match outcome {
+            Ok(Dial::Connected(stream)) => {
+                let _ = stream.set_nodelay(true);
+                self.say(format!("[{actor}] conecta em 127.0.0.1:{port}"));
+                return Ok(Conn {
+                    actor: actor.to_owned(),
+                    stream,
+                    ending: None,
+                });
+            }
+            Ok(Dial::GaveUp(error)) => {
+                self.say(format!(
+                    "[{actor}] não conseguiu conectar em 127.0.0.1:{port}: {}",
+                    wire::describe_error(&error)
+                ));
+                self.note(
+                    "E-SEM-CONEXAO",
+                    format!(
+                        "Ninguém aceitou conexões em 127.0.0.1:{port} durante {}. O servidor \
+                         chegou a criar o TcpListener nessa porta? Ele lê a porta de PORTA?",
+                        self.timeout_text()
+                    ),
+                );
+                return Err(self.fail().await);
+            }
+            Err(status) => status,
+        };
+        let how = exited.map_or("terminou".to_owned(), |s| format!("terminou com {}", describe_status(s)));
+        self.say(format!("[servidor] {how} antes de aceitar uma conexão"));
+        self.note(
+            "E-SAIU-CEDO",
+            "O servidor terminou antes de aceitar a conexão do corretor: ele precisa criar o \
+             TcpListener e ficar esperando em accept().",
+        );
+        Err(self.fail().await)
+    }
+
+    /// Reads everything until the peer closes (or the deadline) and records it as
+    /// one `←` line; the way it ended is kept in `conn.ending`.
+    pub async fn receive_until_close(&mut self, conn: &mut Conn) {
+        let deadline = self.deadline();
+        let verbose = self.opts.verbose;
+        let started = self.started;
+        let actor = conn.actor.clone();
+        let (data, ending) = wire::read_until_close(&mut conn.stream, READ_CAP, deadline, |chunk| {
+            if verbose {
+                let t = started.elapsed().as_secs_f64();
+                eprintln!("    {t:>8.3}s  [{actor}] ← {} ({} bytes)", escape(chunk), chunk.len());
+            }
+        })
+        .await;
+        let shown = if data.is_empty() { "nada".to_owned() } else { escape(&data) };
+        self.record(&format!("[{actor}] ← {shown}"));
+        if matches!(ending, Ending::TooMuch) {
+            self.note(
+                "E-BYTES-DEMAIS",
+                format!("Chegaram mais de {READ_CAP} bytes; parei de ler."),
+            );
+        }
+        conn.ending = Some(ending);
+    }
+
+    /// Records how the last read ended: closed by the peer, still open, broken.
+    pub fn say_how_it_ended(&mut self, conn: &Conn) {
+        let actor = &conn.actor;
+        let line = match &conn.ending {
+            Some(Ending::Closed) => format!("[{actor}] o outro lado fechou a conexão (EOF)"),
+            Some(Ending::StillOpen) => {
+                let after = self.timeout_text();
+                self.note(
+                    "E-NAO-FECHOU",
+                    format!(
+                        "Os dados chegaram, mas a conexão continuou aberta por {after}. Quem lê \
+                         até o fim espera o EOF, que só vem quando o outro lado fecha o socket \
+                         (em Rust, quando ele sai de escopo ou com drop)."
+                    ),
+                );
+                format!("[{actor}] a conexão continua aberta depois de {after}")
+            }
+            Some(Ending::Broken(error)) => {
+                format!("[{actor}] a conexão falhou: {}", wire::describe_error(error))
+            }
+            Some(Ending::TooMuch) => format!("[{actor}] parou de ler: bytes demais"),
+            None => format!("[{actor}] nada foi lido"),
+        };
+        self.say(line);
+    }
+
+    // ---- the grader as a server (client steps) -------------------------------
+
+    /// Listens on the run's port, to play the server for the learner's client.
+    pub async fn listen(&mut self) -> Result<TcpListener, Stop> {
+        let port = match self.choose_port() {
+            Ok(port) => port,
+            Err(why) => {
+                self.note("E-SEM-PORTA", why);
+                return Err(self.fail().await);
+            }
+        };
+        match wire::listen(port).await {
+            Ok(listener) => {
+                self.say(format!("[corretor] escuta em 127.0.0.1:{port}"));
+                Ok(listener)
+            }
+            Err(error) => {
+                self.say(format!(
+                    "[corretor] não conseguiu escutar em 127.0.0.1:{port}: {}",
+                    wire::describe_error(&error)
+                ));
+                self.note(
+                    "E-PORTA-EM-USO",
+                    format!(
+                        "O corretor precisa da porta {port} para fazer o papel do servidor, mas \
+                         ela está ocupada. Feche o programa que a usa ou rode sem --port."
+                    ),
+                );
+                Err(self.fail().await)
+            }
+        }
+    }
+
+    /// Waits for the learner's client to connect, watching it in case it exits.
+    /// The grader's end of the connection is the actor `corretor`.
+    pub async fn accept(&mut self, listener: &TcpListener) -> Result<Conn, Stop> {
+        let deadline = self.deadline();
+        let outcome = {
+            let client = self.programs[slot(Role::Client)].as_mut();
+            match client {
+                None => tokio::time::timeout_at(deadline, listener.accept()).await.map(Ok),
+                Some(client) => {
+                    tokio::select! {
+                        accepted = tokio::time::timeout_at(deadline, listener.accept()) => accepted.map(Ok),
+                        status = client.wait() => Ok(Err(status.ok())),
+                    }
+                }
+            }
+        };
+        match outcome {
+            Ok(Ok(Ok((stream, _)))) => {
+                let _ = stream.set_nodelay(true);
+                self.say("[cliente] conectou ao corretor");
+                Ok(Conn {
+                    actor: "corretor".to_owned(),
+                    stream,
+                    ending: None,
+                })
+            }
+            Ok(Ok(Err(error))) => {
+                self.say(format!("[corretor] accept falhou: {}", wire::describe_error(&error)));
+                Err(self.fail().await)
+            }
+            Ok(Err(status)) => {
+                let how = status.map_or("terminou".to_owned(), |s| {
+                    format!("terminou com {}", describe_status(s))
+                });
+                self.say(format!("[cliente] {how} sem conectar"));
+                self.note(
+                    "E-CLIENTE-SAIU-CEDO",
+                    "O cliente terminou sem conectar ao servidor do corretor. Ele chama \
+                     TcpStream::connect no endereço 127.0.0.1 e na porta de PORTA?",
+                );
+                Err(self.fail().await)
+            }
+            Err(_) => {
+                let after = self.timeout_text();
+                self.say(format!("[cliente] não conectou em {after}"));
+                self.note(
+                    "E-CLIENTE-NAO-CONECTOU",
+                    format!(
+                        "O cliente está rodando, mas não conectou em {after}. Ele usa a porta \
+                         de PORTA? Está esperando algo do teclado antes de conectar?"
+                    ),
+                );
+                Err(self.fail().await)
+            }
+        }
+    }
+
+    /// Sends bytes on a connection the grader holds, recording `→`.
+    pub async fn send(&mut self, conn: &mut Conn, bytes: &[u8]) -> Flow {
+        let actor = conn.actor.clone();
+        let written = tokio::time::timeout(self.opts.timeout, conn.stream.write_all(bytes)).await;
+        match written {
+            Ok(Ok(())) => {
+                self.say(format!("[{actor}] → {}", escape(bytes)));
+                Ok(())
+            }
+            Ok(Err(error)) => {
+                self.say(format!("[{actor}] não conseguiu enviar: {}", wire::describe_error(&error)));
+                Err(self.fail().await)
+            }
+            Err(_) => {
+                self.say(format!("[{actor}] não conseguiu enviar: o outro lado não lê"));
+                Err(self.fail().await)
+            }
+        }
+    }
+
+    /// Closes a connection the grader holds (the peer sees EOF).
+    pub async fn close(&mut self, conn: Conn) {
+        let Conn { actor, mut stream, .. } = conn;
+        let _ = stream.shutdown().await;
+        drop(stream);
+        self.say(format!("[{actor}] fecha a conexão"));
+    }
+
+    /// Everything the client printed so far.
+    pub fn client_stdout(&self) -> String {
+        self.programs[slot(Role::Client)]
+            .as_ref()
+            .map(|p| p.stdout.text())
+            .unwrap_or_default()
+    }
+
+    // ---- end of run --------------------------------------------------------
+
+    /// Stops every program, marks the steps that did not run, and hands back
+    /// the results and the transcript.
+    pub async fn finish_run(mut self) -> (Vec<StepResult>, String) {
+        self.stop(Role::Server).await;
+        self.stop(Role::Client).await;
+        for (index, step) in self.lab.steps.iter().enumerate() {
+            if self.results.iter().any(|r| r.number == index + 1) {
+                continue;
+            }
+            let status = if self.wants(step.role) {
+                Status::NotRun
+            } else {
+                Status::Skipped
+            };
+            let expected = self
+                .expected
+                .as_ref()
+                .and_then(|e| e.section(step.id))
+                .unwrap_or_default()
+                .to_vec();
+            self.results.push(StepResult {
+                number: index + 1,
+                step,
+                status,
+                expected,
+                received: Vec::new(),
+                notes: Vec::new(),
+                outputs: Vec::new(),
+                elapsed: Duration::ZERO,
+            });
+        }
+        self.results.sort_by_key(|r| r.number);
+        (self.results, self.transcript)
+    }
+}
+
+fn looks_like_addr_in_use(stderr: &str) -> bool {
+    let lower = stderr.to_lowercase();
+    lower.contains("address already in use")
+        || lower.contains("addrinuse")
+        || lower.contains("os error 98")
+        || lower.contains("endereço já em uso")
+}
+
+/// The last `lines` lines of a text.
+fn tail(text: &str, lines: usize) -> String {
+    let all: Vec<&str> = text.trim_end().lines().collect();
+    let start = all.len().saturating_sub(lines);
+    let mut out = String::new();
+    if start > 0 {
+        out.push_str(&format!("[… {start} linhas antes]\n"));
+    }
+    out.push_str(&all[start..].join("\n"));
+    out
+}

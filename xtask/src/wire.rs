@@ -1,0 +1,117 @@
+//! Loopback TCP helpers with deadlines: free ports, connecting with retries, reading
+//! until the peer closes. Everything here talks to 127.0.0.1 only.
+
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use tokio::io::AsyncReadExt;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::time::Instant;
+
+/// The only host the grader ever talks to.
+pub const HOST: Ipv4Addr = Ipv4Addr::LOCALHOST;
+
+pub fn loopback(port: u16) -> SocketAddr {
+    SocketAddr::from((HOST, port))
+}
+
+/// A port that was free a moment ago: the kernel's pick for port 0.
+pub fn free_port() -> io::Result<u16> {
+    let probe = std::net::TcpListener::bind(loopback(0))?;
+    Ok(probe.local_addr()?.port())
+}
+
+/// Whether some process already listens on (or holds) `port`.
+pub fn port_in_use(port: u16) -> bool {
+    std::net::TcpListener::bind(loopback(port)).is_err()
+}
+
+/// Binds the grader's own listener (when it plays the server).
+pub async fn listen(port: u16) -> io::Result<TcpListener> {
+    TcpListener::bind(loopback(port)).await
+}
+
+/// The result of trying to connect until a deadline.
+pub enum Dial {
+    Connected(TcpStream),
+    /// Still refused (or failing) when the deadline passed; the last error.
+    GaveUp(io::Error),
+}
+
+/// Connects to `port`, retrying while the server is still starting. The first
+/// connection that succeeds is returned: no connection is spent on a probe,
+/// since a server may accept exactly one.
+pub async fn dial(port: u16, deadline: Instant) -> Dial {
+    let mut pause = Duration::from_millis(5);
+    loop {
+        match tokio::time::timeout_at(deadline, TcpStream::connect(loopback(port))).await {
+            Ok(Ok(stream)) => return Dial::Connected(stream),
+            Ok(Err(error)) if Instant::now() + pause >= deadline => return Dial::GaveUp(error),
+            Ok(Err(_)) => {
+                // Retry backoff while the program binds: it is not listening yet.
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_millis(100));
+            }
+            Err(_) => {
+                return Dial::GaveUp(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "tempo esgotado ao conectar",
+                ));
+            }
+        }
+    }
+}
+
+/// How a read until close ended.
+#[derive(Debug)]
+pub enum Ending {
+    /// The peer closed its side (EOF).
+    Closed,
+    /// The deadline passed with the connection still open.
+    StillOpen,
+    /// The connection was reset or failed.
+    Broken(io::Error),
+    /// More than the cap arrived; reading stopped.
+    TooMuch,
+}
+
+/// Reads until EOF, the deadline, an error or `cap` bytes. Each chunk is passed to
+/// `on_chunk` as it arrives (for `--verbose`).
+pub async fn read_until_close(
+    stream: &mut TcpStream,
+    cap: usize,
+    deadline: Instant,
+    mut on_chunk: impl FnMut(&[u8]),
+) -> (Vec<u8>, Ending) {
+    let mut data = Vec::new();
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        match tokio::time::timeout_at(deadline, stream.read(&mut buf)).await {
+            Err(_) => return (data, Ending::StillOpen),
+            Ok(Err(error)) => return (data, Ending::Broken(error)),
+            Ok(Ok(0)) => return (data, Ending::Closed),
+            Ok(Ok(n)) => {
+                on_chunk(&buf[..n]);
+                data.extend_from_slice(&buf[..n]);
+                if data.len() > cap {
+                    return (data, Ending::TooMuch);
+                }
+            }
+        }
+    }
+}
+
+/// Describes a socket error in pt-BR, keeping the system's own words after it.
+pub fn describe_error(error: &io::Error) -> String {
+    let what = match error.kind() {
+        io::ErrorKind::ConnectionRefused => "conexão recusada",
+        io::ErrorKind::ConnectionReset => "conexão reiniciada pelo outro lado (RST)",
+        io::ErrorKind::ConnectionAborted => "conexão abortada",
+        io::ErrorKind::BrokenPipe => "conexão já fechada pelo outro lado (broken pipe)",
+        io::ErrorKind::TimedOut => "tempo esgotado",
+        io::ErrorKind::AddrInUse => "endereço já em uso",
+        _ => "erro de rede",
+    };
+    format!("{what} ({error})")
+}
