@@ -16,7 +16,11 @@ fn transcricao_de_cada_solucao_confere_com_o_snapshot() {
             ..comum::options(5000)
         };
         let (report, _) = comum::grade(lab, &comum::solution(), opts);
-        assert!(report.build_failure.is_none(), "{}", comum::describe(&report));
+        assert!(
+            report.build_failure.is_none(),
+            "{}",
+            comum::describe(&report)
+        );
         let mut settings = insta::Settings::clone_current();
         settings.set_snapshot_path(comum::root().join("labs").join(lab.dir));
         settings.set_prepend_module_to_snapshot(false);

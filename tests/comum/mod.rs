@@ -74,7 +74,13 @@ pub fn first_failure(report: &Report) -> Option<(&'static str, Vec<&'static str>
 
 /// Panics with the whole report when a step did not pass, so a red test explains itself.
 pub fn describe(report: &Report) -> String {
-    let mut out = format!("build: {:?}\n", report.build_failure.as_deref().map(|s| &s[..s.len().min(2000)]));
+    let mut out = format!(
+        "build: {:?}\n",
+        report
+            .build_failure
+            .as_deref()
+            .map(|s| &s[..s.len().min(2000)])
+    );
     for r in &report.results {
         out.push_str(&format!(
             "{} {} {:?}\n  esperado: {:?}\n  recebido: {:?}\n  notas: {:?}\n  saídas: {:?}\n",

@@ -62,7 +62,9 @@ pub struct Lab {
 
 impl std::fmt::Debug for Lab {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Lab").field("dir", &self.dir).finish_non_exhaustive()
+        f.debug_struct("Lab")
+            .field("dir", &self.dir)
+            .finish_non_exhaustive()
     }
 }
 
@@ -121,7 +123,10 @@ pub static LABS: &[Lab] = &[Lab {
     number: "01",
     dir: "01-basico",
     title: "Servidor básico e cliente básico",
-    chapters: &["01-basico/servidor-basico.md", "01-basico/cliente-basico.md"],
+    chapters: &[
+        "01-basico/servidor-basico.md",
+        "01-basico/cliente-basico.md",
+    ],
     scenario: labs::basico::scenario,
     steps: &[
         Step {
@@ -196,7 +201,10 @@ pub static LABS: &[Lab] = &[Lab {
 
 /// Finds a lab by number (`1`, `01`) or folder name (`01-basico`, `basico`).
 pub fn find(query: &str) -> Option<&'static Lab> {
-    let query = query.trim().trim_start_matches("labs/").trim_end_matches('/');
+    let query = query
+        .trim()
+        .trim_start_matches("labs/")
+        .trim_end_matches('/');
     LABS.iter().find(|lab| {
         lab.dir == query
             || lab.theme() == query

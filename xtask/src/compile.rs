@@ -17,14 +17,30 @@ pub struct BuildFailure {
 }
 
 /// Builds the lab crate's binaries; returns the folder that holds them.
-pub fn build(root: &Path, lab: &Lab, variant: Variant, color: bool) -> Result<PathBuf, BuildFailure> {
+pub fn build(
+    root: &Path,
+    lab: &Lab,
+    variant: Variant,
+    color: bool,
+) -> Result<PathBuf, BuildFailure> {
     let package = lab.package(variant);
     let target_dir = root.join("target").join("labs").join(&package);
     let output = Command::new(cargo())
         .current_dir(root)
-        .args(["build", "--quiet", "--bins", "--package", &package, "--target-dir"])
+        .args([
+            "build",
+            "--quiet",
+            "--bins",
+            "--package",
+            &package,
+            "--target-dir",
+        ])
         .arg(&target_dir)
-        .arg(if color { "--color=always" } else { "--color=never" })
+        .arg(if color {
+            "--color=always"
+        } else {
+            "--color=never"
+        })
         .stdin(Stdio::null())
         .output();
     match output {

@@ -23,7 +23,10 @@ pub fn setup_color() -> bool {
 fn wrap(text: &str, indent: &str) -> String {
     let options = textwrap::Options::new(WIDTH)
         .initial_indent(indent)
-        .subsequent_indent(indent);
+        .subsequent_indent(indent)
+        // Codes such as `E-SAIU-CEDO` and paths must not be split at their hyphens.
+        .word_splitter(textwrap::WordSplitter::NoHyphenation)
+        .break_words(false);
     textwrap::fill(text, options)
 }
 
@@ -35,6 +38,15 @@ pub struct Reproduce {
 }
 
 impl Reproduce {
+    /// For steps that did not fail (nothing to reproduce).
+    fn silent() -> Reproduce {
+        Reproduce {
+            server: String::new(),
+            client: String::new(),
+            port: 0,
+        }
+    }
+
     pub fn new(lab: &Lab, target: &Target, port: Option<u16>) -> Reproduce {
         let port = port.unwrap_or(5000);
         let crate_cmd = |bin: &str, variant: Variant| {
@@ -76,10 +88,19 @@ pub fn print_step(result: &StepResult, reproduce: &Reproduce, seed: u64) {
     match result.status {
         Status::Passed => println!("  {} {}{bonus} · {}", "✓".green().bold(), name, step.title),
         Status::Failed => {
-            println!("  {} {}{bonus} · {}", "✗".red().bold(), name.red().bold(), step.title);
+            println!(
+                "  {} {}{bonus} · {}",
+                "✗".red().bold(),
+                name.red().bold(),
+                step.title
+            );
             print_failure(result, reproduce, seed);
         }
-        Status::Skipped => println!("  {} {} · pulado (não avaliado nesta execução)", "-".dimmed(), name),
+        Status::Skipped => println!(
+            "  {} {} · pulado (não avaliado nesta execução)",
+            "-".dimmed(),
+            name
+        ),
         Status::NotRun => println!("  {} {} · não executado", "·".dimmed(), name.dimmed()),
     }
 }
@@ -158,15 +179,28 @@ pub fn print_summary(report: &Report) {
         );
         return;
     }
+    // Steps that never ended were not printed live: list them now.
+    for result in &report.results {
+        if matches!(result.status, Status::NotRun | Status::Skipped) {
+            print_step(result, &Reproduce::silent(), report.seed);
+        }
+    }
     let total = report.results.len();
     let passed = report.count(Status::Passed);
     let line = format!("{passed} de {total} passos passaram");
     if report.passed() {
         let not_run = total - passed - report.count(Status::Skipped);
         if not_run > 0 {
-            println!("{} {line} (os demais não foram pedidos nesta execução).", "✓".green().bold());
+            println!(
+                "{} {line} (os demais não foram pedidos nesta execução).",
+                "✓".green().bold()
+            );
         } else {
-            println!("{} {line}. Laboratório {} concluído!", "✓".green().bold(), report.lab.number);
+            println!(
+                "{} {line}. Laboratório {} concluído!",
+                "✓".green().bold(),
+                report.lab.number
+            );
         }
     } else {
         println!("{} {line}.", "✗".red().bold());

@@ -102,6 +102,18 @@ pub struct Conn {
     pub ending: Option<Ending>,
 }
 
+impl Drop for Conn {
+    fn drop(&mut self) {
+        // When the learner's server closed first, a normal close from us would
+        // leave its side in TIME_WAIT for a minute, and a server without
+        // SO_REUSEADDR (like the tutorial's) could not bind the port again.
+        // Closing with a reset (zero linger) after its FIN frees the port at once.
+        if matches!(self.ending, Some(Ending::Closed)) {
+            let _ = self.stream.set_zero_linger();
+        }
+    }
+}
+
 struct Current {
     index: usize,
     lines: Vec<String>,
@@ -227,7 +239,8 @@ impl Session {
                     },
                 );
             }
-            self.explain_programs(&mut current.notes, &mut outputs).await;
+            self.explain_programs(&mut current.notes, &mut outputs)
+                .await;
         }
         let result = StepResult {
             number: current.index + 1,
@@ -250,12 +263,19 @@ impl Session {
 
     /// On a failure, says what happened to the programs under test and shows
     /// their error output: the learner's own panic message is often the answer.
-    async fn explain_programs(&mut self, notes: &mut Vec<Note>, outputs: &mut Vec<(String, String)>) {
+    async fn explain_programs(
+        &mut self,
+        notes: &mut Vec<Note>,
+        outputs: &mut Vec<(String, String)>,
+    ) {
         for role in [Role::Server, Role::Client] {
             let Some(program) = self.programs[slot(role)].as_mut() else {
                 continue;
             };
             let name = role.label();
+            // A program that is crashing may need a moment to finish writing its
+            // error and exit; on this failure path a short bounded wait is fine.
+            let _ = tokio::time::timeout(Duration::from_millis(500), program.wait()).await;
             if let Some(status) = program.try_status() {
                 program.flush_output(Duration::from_millis(500)).await;
                 if !status.success() {
@@ -277,13 +297,15 @@ impl Session {
                 });
             }
             if !stderr.trim().is_empty() {
-                outputs.push((format!("saída de erro do {name} (stderr)"), tail(&stderr, 20)));
+                outputs.push((
+                    format!("saída de erro do {name} (stderr)"),
+                    tail(&stderr, 20),
+                ));
             }
-            if role == Role::Client {
-                let stdout = program.stdout.text();
-                if !stdout.trim().is_empty() {
-                    outputs.push((format!("saída do {name} (stdout)"), tail(&stdout, 20)));
-                }
+            // What it printed often says what it was doing (the starter prints a reminder).
+            let stdout = program.stdout.text();
+            if !stdout.trim().is_empty() {
+                outputs.push((format!("saída do {name} (stdout)"), tail(&stdout, 20)));
             }
         }
     }
@@ -368,7 +390,8 @@ impl Session {
                 .map_err(|e| format!("não encontrei uma porta livre em 127.0.0.1 ({e})"))?,
         };
         self.port = Some(port);
-        self.redactions.push((port.to_string(), "<porta>".to_owned()));
+        self.redactions
+            .push((port.to_string(), "<porta>".to_owned()));
         Ok(port)
     }
 
@@ -501,7 +524,9 @@ impl Session {
             }
             Err(status) => status,
         };
-        let how = exited.map_or("terminou".to_owned(), |s| format!("terminou com {}", describe_status(s)));
+        let how = exited.map_or("terminou".to_owned(), |s| {
+            format!("terminou com {}", describe_status(s))
+        });
         self.say(format!("[servidor] {how} antes de aceitar uma conexão"));
         self.note(
             "E-SAIU-CEDO",
@@ -518,15 +543,19 @@ impl Session {
         let verbose = self.opts.verbose;
         let started = self.started;
         let actor = conn.actor.clone();
-        let (data, ending) = wire::read_until_close(&mut conn.stream, READ_CAP, deadline, |chunk| {
-            if verbose {
-                let t = started.elapsed().as_secs_f64();
-                eprintln!("    {t:>8.3}s  [{actor}] ← {} ({} bytes)", escape(chunk), chunk.len());
-            }
-        })
-        .await;
-        let shown = if data.is_empty() { "nada".to_owned() } else { escape(&data) };
-        self.record(&format!("[{actor}] ← {shown}"));
+        let (data, ending) =
+            wire::read_until_close(&mut conn.stream, READ_CAP, deadline, |chunk| {
+                if verbose {
+                    let t = started.elapsed().as_secs_f64();
+                    eprintln!(
+                        "    {t:>8.3}s  [{actor}] ← {} ({} bytes)",
+                        escape(chunk),
+                        chunk.len()
+                    );
+                }
+            })
+            .await;
+        self.record(&format!("[{actor}] ← {}", escape(&data)));
         if matches!(ending, Ending::TooMuch) {
             self.note(
                 "E-BYTES-DEMAIS",
@@ -554,7 +583,10 @@ impl Session {
                 format!("[{actor}] a conexão continua aberta depois de {after}")
             }
             Some(Ending::Broken(error)) => {
-                format!("[{actor}] a conexão falhou: {}", wire::describe_error(error))
+                format!(
+                    "[{actor}] a conexão falhou: {}",
+                    wire::describe_error(error)
+                )
             }
             Some(Ending::TooMuch) => format!("[{actor}] parou de ler: bytes demais"),
             None => format!("[{actor}] nada foi lido"),
@@ -602,7 +634,9 @@ impl Session {
         let outcome = {
             let client = self.programs[slot(Role::Client)].as_mut();
             match client {
-                None => tokio::time::timeout_at(deadline, listener.accept()).await.map(Ok),
+                None => tokio::time::timeout_at(deadline, listener.accept())
+                    .await
+                    .map(Ok),
                 Some(client) => {
                     tokio::select! {
                         accepted = tokio::time::timeout_at(deadline, listener.accept()) => accepted.map(Ok),
@@ -622,7 +656,10 @@ impl Session {
                 })
             }
             Ok(Ok(Err(error))) => {
-                self.say(format!("[corretor] accept falhou: {}", wire::describe_error(&error)));
+                self.say(format!(
+                    "[corretor] accept falhou: {}",
+                    wire::describe_error(&error)
+                ));
                 Err(self.fail().await)
             }
             Ok(Err(status)) => {
@@ -662,21 +699,26 @@ impl Session {
                 Ok(())
             }
             Ok(Err(error)) => {
-                self.say(format!("[{actor}] não conseguiu enviar: {}", wire::describe_error(&error)));
+                self.say(format!(
+                    "[{actor}] não conseguiu enviar: {}",
+                    wire::describe_error(&error)
+                ));
                 Err(self.fail().await)
             }
             Err(_) => {
-                self.say(format!("[{actor}] não conseguiu enviar: o outro lado não lê"));
+                self.say(format!(
+                    "[{actor}] não conseguiu enviar: o outro lado não lê"
+                ));
                 Err(self.fail().await)
             }
         }
     }
 
     /// Closes a connection the grader holds (the peer sees EOF).
-    pub async fn close(&mut self, conn: Conn) {
-        let Conn { actor, mut stream, .. } = conn;
-        let _ = stream.shutdown().await;
-        drop(stream);
+    pub async fn close(&mut self, mut conn: Conn) {
+        let _ = conn.stream.shutdown().await;
+        let actor = conn.actor.clone();
+        drop(conn);
         self.say(format!("[{actor}] fecha a conexão"));
     }
 

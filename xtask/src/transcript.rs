@@ -127,7 +127,10 @@ impl Expected {
             } else if let Some(id) = &current
                 && !line.trim().is_empty()
             {
-                sections.entry(id.clone()).or_default().push(line.to_owned());
+                sections
+                    .entry(id.clone())
+                    .or_default()
+                    .push(line.to_owned());
             }
         }
         Expected { sections }
@@ -220,8 +223,16 @@ mod tests {
         let extra = vec![r#"[c] ← "Bem-vindo\n""#.to_owned()];
         let cut = vec![r#"[c] ← "Bem""#.to_owned()];
         let typo = vec![r#"[c] ← "Bem vindo""#.to_owned()];
-        assert!(first_difference(&exp, &extra).unwrap().contains(r#"1 byte(s) a mais"#));
-        assert!(first_difference(&exp, &cut).unwrap().contains("faltaram os últimos 5"));
+        assert!(
+            first_difference(&exp, &extra)
+                .unwrap()
+                .contains(r#"1 byte(s) a mais"#)
+        );
+        assert!(
+            first_difference(&exp, &cut)
+                .unwrap()
+                .contains("faltaram os últimos 5")
+        );
         assert!(first_difference(&exp, &typo).unwrap().contains("byte 4"));
         assert_eq!(first_difference(&exp, &exp), None);
     }

@@ -1,0 +1,236 @@
+//! The grader against deliberately broken programs (`tests/fixtures/01-basico/`):
+//! each fails at the step that names its defect, with the right diagnosis, and
+//! leaves no process behind. Programs written as in the Python tutorial pass.
+
+mod comum;
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use xtask::session::{Options, Status};
+
+/// Runs a fixture server with a pid file and returns (failing step, codes).
+fn broken_server(
+    script: &str,
+    timeout_ms: u64,
+) -> (
+    Option<(&'static str, Vec<&'static str>)>,
+    xtask::check::Report,
+) {
+    let lab = comum::lab("01");
+    let pid_file =
+        std::env::temp_dir().join(format!("tomada-{}-{script}.pids", std::process::id()));
+    let _ = std::fs::remove_file(&pid_file);
+    let command = format!("TOMADA_PID_ARQUIVO={} python3 {script}", pid_file.display());
+    let (report, _) = comum::grade(
+        lab,
+        &comum::fixture(lab, Some(&command), None),
+        comum::options(timeout_ms),
+    );
+    assert_nothing_left(&pid_file);
+    (comum::first_failure(&report), report)
+}
+
+/// Every pid the fixture wrote down is gone (or a zombie awaiting its reaper).
+/// SIGKILL is delivered asynchronously, so a killed process may need a moment
+/// to disappear: wait for it, within a bound.
+fn assert_nothing_left(pid_file: &Path) {
+    let Ok(pids) = std::fs::read_to_string(pid_file) else {
+        return;
+    };
+    let alive = |pid: &str| {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let state = stat
+            .rsplit(')')
+            .next()
+            .and_then(|rest| rest.split_whitespace().next());
+        (state.is_some() && state != Some("Z")).then_some(stat)
+    };
+    let deadline = Instant::now() + Duration::from_secs(3);
+    for pid in pids.lines().filter(|l| !l.trim().is_empty()) {
+        while let Some(stat) = alive(pid) {
+            assert!(
+                Instant::now() < deadline,
+                "o processo {pid} do programa em teste continua vivo: {stat}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+    let _ = std::fs::remove_file(pid_file);
+}
+
+/// A typo in the welcome fails step 2 and says where the bytes differ.
+#[test]
+fn texto_errado_falha_nas_boas_vindas() {
+    let (failure, report) = broken_server("texto_errado.py", 3000);
+    assert_eq!(
+        failure,
+        Some(("boas-vindas", vec!["E-BYTES-DIFERENTES"])),
+        "{}",
+        comum::describe(&report)
+    );
+    let note = &report.results[1].notes[0].text;
+    assert!(note.contains("byte 4"), "{note}");
+}
+
+/// A trailing newline fails step 2 and is named as an extra byte.
+#[test]
+fn bytes_a_mais_falham_nas_boas_vindas() {
+    let (failure, report) = broken_server("bytes_a_mais.py", 3000);
+    assert_eq!(
+        failure,
+        Some(("boas-vindas", vec!["E-BYTES-DIFERENTES"])),
+        "{}",
+        comum::describe(&report)
+    );
+    let step = &report.results[1];
+    assert_eq!(
+        step.received,
+        vec![r#"[cliente 1] ← "Bem-vindo ao servidor!\n""#]
+    );
+    assert!(
+        step.notes[0]
+            .text
+            .contains(r#"1 byte(s) a mais depois dela: "\n""#)
+    );
+}
+
+/// A server that never closes passes step 2 and fails step 3, "fecha".
+#[test]
+fn servidor_que_nunca_fecha_falha_no_fechamento() {
+    let (failure, report) = broken_server("nunca_fecha.py", 1000);
+    assert_eq!(
+        failure,
+        Some(("fecha", vec!["E-NAO-FECHOU"])),
+        "{}",
+        comum::describe(&report)
+    );
+    assert_eq!(report.results[1].status, Status::Passed);
+}
+
+/// A crash after accept fails step 2 and shows the program's own error.
+#[test]
+fn servidor_que_quebra_mostra_o_erro_dele() {
+    let (failure, report) = broken_server("quebra.py", 3000);
+    let (step, codes) = failure.expect("deveria falhar");
+    assert_eq!(step, "boas-vindas", "{}", comum::describe(&report));
+    assert!(codes.contains(&"E-PROGRAMA-TERMINOU"), "{codes:?}");
+    let outputs = &report.results[1].outputs;
+    assert!(
+        outputs
+            .iter()
+            .any(|(label, text)| label.contains("stderr") && text.contains("RuntimeError")),
+        "{outputs:?}"
+    );
+}
+
+/// A server that never opens the port fails step 1 within the deadline.
+#[test]
+fn servidor_que_nunca_escuta_falha_na_conexao() {
+    let (failure, report) = broken_server("nunca_escuta.py", 1000);
+    assert_eq!(
+        failure,
+        Some(("conecta", vec!["E-SEM-CONEXAO"])),
+        "{}",
+        comum::describe(&report)
+    );
+}
+
+/// A server that keeps running after serving fails step 4, "encerra".
+#[test]
+fn servidor_que_nao_termina_falha_no_encerramento() {
+    let (failure, report) = broken_server("nao_termina.py", 1000);
+    assert_eq!(
+        failure,
+        Some(("encerra", vec!["E-NAO-TERMINOU"])),
+        "{}",
+        comum::describe(&report)
+    );
+}
+
+/// A program that exits at once but leaves a child running: step 1 fails, and
+/// the child (same process group) is killed too.
+#[test]
+fn filho_esquecido_e_encerrado_com_o_grupo() {
+    let (failure, report) = broken_server("filho_esquecido.py", 3000);
+    assert_eq!(
+        failure,
+        Some(("conecta", vec!["E-SAIU-CEDO"])),
+        "{}",
+        comum::describe(&report)
+    );
+}
+
+/// With `--port` on a port another process holds, the grader says so before
+/// starting anything (it would otherwise talk to the wrong program).
+#[test]
+fn porta_fixa_ocupada_e_diagnosticada() {
+    let lab = comum::lab("01");
+    let holder = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = holder.local_addr().unwrap().port();
+    let opts = Options {
+        fixed_port: Some(port),
+        ..comum::options(1000)
+    };
+    let (report, _) = comum::grade(
+        lab,
+        &comum::fixture(lab, Some("python3 servidor_basico.py"), None),
+        opts,
+    );
+    assert_eq!(
+        comum::first_failure(&report),
+        Some(("conecta", vec!["E-PORTA-EM-USO"]))
+    );
+}
+
+/// A client that prints a fixed text passes the fixed message and fails the drawn one.
+#[test]
+fn cliente_com_texto_fixo_falha_na_mensagem_sorteada() {
+    let lab = comum::lab("01");
+    let (report, _) = comum::grade(
+        lab,
+        &comum::fixture(lab, None, Some("python3 cliente_fixo.py")),
+        comum::options(3000),
+    );
+    assert_eq!(
+        comum::first_failure(&report),
+        Some(("cliente-aleatorio", vec![])),
+        "{}",
+        comum::describe(&report)
+    );
+    assert_eq!(report.results[5].status, Status::Passed);
+}
+
+/// The tutorial's server, in Python with port 5000 hard-coded, passes the server
+/// steps with `--server-cmd ... --port 5000`; the client steps are skipped.
+#[test]
+fn servidor_do_tutorial_em_python_passa() {
+    let lab = comum::lab("01");
+    let opts = Options {
+        fixed_port: Some(5000),
+        ..comum::options(5000)
+    };
+    let (report, _) = comum::grade(
+        lab,
+        &comum::fixture(lab, Some("python3 servidor_basico.py"), None),
+        opts,
+    );
+    assert!(report.passed(), "{}", comum::describe(&report));
+    let statuses: Vec<_> = report.results.iter().map(|r| r.status).collect();
+    assert_eq!(&statuses[..4], &[Status::Passed; 4]);
+    assert_eq!(&statuses[4..], &[Status::Skipped; 3]);
+}
+
+/// The tutorial's client (one `recv`) passes lab 01's client steps.
+#[test]
+fn cliente_do_tutorial_em_python_passa() {
+    let lab = comum::lab("01");
+    let (report, _) = comum::grade(
+        lab,
+        &comum::fixture(lab, None, Some("python3 cliente_basico.py")),
+        comum::options(5000),
+    );
+    assert!(report.passed(), "{}", comum::describe(&report));
+    assert_eq!(report.count(Status::Passed), 3);
+}
