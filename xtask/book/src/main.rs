@@ -1,1 +1,68 @@
-fn main() {}
+//! `cargo xtask book`: builds the book with mdbook (as a library) into `book/html`
+//! and fails on what a reader would trip over: a broken `{{#include}}`, a dead
+//! link or anchor, a grader hint pointing at a section that does not exist, a lab
+//! chapter that does not link to its lab.
+//!
+//! This is a crate of its own so that `cargo xtask check` never compiles mdbook.
+
+mod dedent;
+mod includes;
+mod lab_pages;
+mod links;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use mdbook_driver::MDBook;
+
+fn main() -> ExitCode {
+    let book_dir = std::env::args_os()
+        .nth(1)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| xtask::check::workbook_root().join("book"));
+    match build(&book_dir) {
+        Ok(out) => {
+            println!("Livro gerado em {}", out.join("index.html").display());
+            ExitCode::SUCCESS
+        }
+        Err(problems) => {
+            eprintln!("O livro tem {} problema(s):", problems.len());
+            for problem in problems {
+                eprintln!("  - {problem}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Builds and checks the book; returns the output folder or every problem found.
+pub fn build(book_dir: &Path) -> Result<PathBuf, Vec<String>> {
+    let root = book_dir.parent().unwrap_or(Path::new(".")).to_path_buf();
+    let src = book_dir.join("src");
+
+    let problems = includes::check(&src);
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+
+    let mut book =
+        MDBook::load(book_dir).map_err(|e| vec![format!("mdbook não carregou o livro: {e:#}")])?;
+    book.with_preprocessor(dedent::Dedent);
+    book.build()
+        .map_err(|e| vec![format!("mdbook não gerou o livro: {e:#}")])?;
+    let out = book.build_dir_for("html");
+
+    lab_pages::write(&root, &out).map_err(|e| {
+        vec![format!(
+            "não consegui gerar as páginas dos laboratórios: {e}"
+        )]
+    })?;
+
+    let mut problems = links::check(&out);
+    problems.extend(links::check_catalog(&out));
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems)
+    }
+}
