@@ -1,0 +1,189 @@
+//! The workbook's invariants, as ordinary tests (rustlings' `dev check`): the
+//! catalogue, the lab folders, the snapshots and the book agree with each other.
+
+mod comum;
+
+use std::path::Path;
+
+use xtask::catalog::{LABS, Variant};
+use xtask::check;
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn rust_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(rust_files(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// Every lab folder is in the catalogue and every catalogued lab has its folder.
+#[test]
+fn pastas_e_catalogo_coincidem() {
+    let root = comum::root();
+    let mut folders: Vec<String> = std::fs::read_dir(root.join("labs"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    folders.sort();
+    let mut listed: Vec<String> = LABS.iter().map(|l| l.dir.to_owned()).collect();
+    listed.sort();
+    assert_eq!(folders, listed);
+    for (i, lab) in LABS.iter().enumerate() {
+        assert_eq!(
+            lab.number,
+            format!("{:02}", i + 1),
+            "numeração fora de ordem"
+        );
+        assert!(lab.dir.starts_with(&format!("{}-", lab.number)));
+    }
+}
+
+/// Each lab has a starter and a solution, each with `servidor` and `cliente`.
+#[test]
+fn cada_laboratorio_tem_inicio_e_solucao_com_dois_binarios() {
+    let root = comum::root();
+    for lab in LABS {
+        for variant in [Variant::Starter, Variant::Solution] {
+            let dir = root.join(lab.crate_dir(variant));
+            let manifest = read(&dir.join("Cargo.toml"));
+            assert!(manifest.contains(&format!("name = \"{}\"", lab.package(variant))));
+            for bin in ["servidor", "cliente"] {
+                assert!(
+                    manifest.contains(&format!("name = \"{bin}\"")),
+                    "{} sem o binário {bin}",
+                    dir.display()
+                );
+                assert!(dir.join("src/bin").join(format!("{bin}.rs")).exists());
+            }
+        }
+    }
+}
+
+/// Starters carry `// TODO` for the learner; solutions carry none and no `todo!()`.
+#[test]
+fn inicio_tem_todo_e_solucao_nao() {
+    let root = comum::root();
+    for lab in LABS {
+        let starter: String = rust_files(&root.join(lab.crate_dir(Variant::Starter)).join("src"))
+            .iter()
+            .map(|f| read(f))
+            .collect();
+        assert!(starter.contains("// TODO"), "{} sem TODO", lab.dir);
+        for file in rust_files(&root.join(lab.crate_dir(Variant::Solution)).join("src")) {
+            let text = read(&file);
+            assert!(
+                !text.contains("TODO") && !text.contains("todo!("),
+                "{} tem TODO",
+                file.display()
+            );
+        }
+    }
+}
+
+/// Each golden transcript has exactly the catalogue's steps, in order.
+#[test]
+fn transcricoes_tem_os_passos_do_catalogo() {
+    let root = comum::root();
+    for lab in LABS {
+        check::load_expected(&root, lab).unwrap_or_else(|e| panic!("{e}"));
+        let text = read(&root.join(lab.snapshot_path()));
+        let sections: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix("## ")).collect();
+        let steps: Vec<&str> = lab.steps.iter().map(|s| s.id).collect();
+        assert_eq!(sections, steps, "{}", lab.dir);
+    }
+}
+
+/// Step ids are unique, and every hint and title is written (in pt-BR, by hand).
+#[test]
+fn passos_tem_ids_unicos_e_textos() {
+    for lab in LABS {
+        let mut ids: Vec<_> = lab.steps.iter().map(|s| s.id).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), lab.steps.len(), "ids repetidos em {}", lab.dir);
+        for step in lab.steps {
+            assert!(
+                step.title.len() > 10 && step.hint.len() > 20,
+                "{}: textos curtos",
+                step.id
+            );
+            assert!(
+                step.book.contains(".md#"),
+                "{}: referência ao livro sem seção",
+                step.id
+            );
+        }
+    }
+}
+
+/// Every chapter a lab names is in the book's summary and mentions its folder.
+#[test]
+fn capitulos_dos_laboratorios_estao_no_sumario() {
+    let root = comum::root();
+    let summary = read(&root.join("book/src/SUMMARY.md"));
+    for lab in LABS {
+        for chapter in lab.chapters {
+            assert!(
+                summary.contains(&format!("({chapter})")),
+                "{chapter} fora do SUMMARY.md"
+            );
+            let text = read(&root.join("book/src").join(chapter));
+            assert!(text.contains(lab.dir), "{chapter} não menciona {}", lab.dir);
+            assert!(text.contains(&format!("cargo xtask check {}", lab.number)));
+        }
+    }
+}
+
+/// Book code comes from the solutions: no multi-line Rust pasted into a page.
+#[test]
+fn codigo_do_livro_vem_das_solucoes() {
+    let root = comum::root();
+    for page in std::fs::read_dir(root.join("book/src")).unwrap().flatten() {
+        let mut pages = vec![page.path()];
+        if page.path().is_dir() {
+            pages = std::fs::read_dir(page.path())
+                .unwrap()
+                .flatten()
+                .map(|e| e.path())
+                .collect();
+        }
+        for page in pages
+            .into_iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        {
+            let text = read(&page);
+            let mut in_rust = false;
+            let mut body = Vec::new();
+            for line in text.lines() {
+                if line.starts_with("```rust") {
+                    in_rust = true;
+                    body.clear();
+                } else if in_rust && line.starts_with("```") {
+                    in_rust = false;
+                    let pasted = body
+                        .iter()
+                        .filter(|l: &&&str| !l.trim().is_empty() && !l.contains("{{#include"))
+                        .count();
+                    assert!(
+                        pasted <= 1,
+                        "{}: bloco de Rust colado em vez de incluído: {body:?}",
+                        page.display()
+                    );
+                } else if in_rust {
+                    body.push(line);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,224 @@
+//! The command line as a learner meets it: `cargo xtask check|list`, exit codes,
+//! the failure report's parts, JSON, and Ctrl-C leaving nothing behind.
+
+mod comum;
+
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// The xtask binary, built once for this test file (as `cargo xtask` would).
+fn xtask() -> Command {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    let bin = BIN.get_or_init(|| {
+        let root = comum::root();
+        let status = Command::new(std::env::var_os("CARGO").unwrap_or("cargo".into()))
+            .current_dir(&root)
+            .args(["build", "--quiet", "--package", "xtask"])
+            .status()
+            .expect("cargo build");
+        assert!(status.success());
+        root.join("target/debug/xtask")
+    });
+    let mut command = Command::new(bin);
+    command
+        .current_dir(comum::root())
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null());
+    command
+}
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = xtask().args(args).output().expect("xtask");
+    (
+        status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&stdout).into_owned(),
+        String::from_utf8_lossy(&stderr).into_owned(),
+    )
+}
+
+/// The starter's failure report teaches: diff, diagnosis, hint, section, how to reproduce.
+#[test]
+fn relatorio_de_falha_do_ponto_de_partida() {
+    let (code, out, err) = run(&["check", "01", "--timeout", "3000"]);
+    assert_eq!(code, 1, "{out}\n{err}");
+    for part in [
+        "✗ 1 conecta",
+        "Transcrição (− esperado, + recebido):",
+        "− [cliente 1] conecta em 127.0.0.1:<porta>",
+        "[E-SAIU-CEDO]",
+        "Dica:",
+        "Releia: book/src/01-basico/servidor-basico.md#bind",
+        "1) cd labs/01-basico/inicio && PORTA=5000 cargo run --bin servidor",
+        "2) nc 127.0.0.1 5000",
+        "O servidor ainda não foi escrito",
+        "· 2 boas-vindas · não executado",
+        "0 de 7 passos passaram",
+    ] {
+        assert!(out.contains(part), "faltou {part:?} em:\n{out}");
+    }
+    assert!(!out.contains('\u{1b}'), "NO_COLOR foi ignorado");
+    assert!(
+        !out.contains("panicked") && !err.contains("panicked"),
+        "{err}"
+    );
+    let widest = out
+        .lines()
+        .filter(|l| !l.contains('│'))
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(0);
+    assert!(widest <= 80, "linha com {widest} colunas:\n{out}");
+}
+
+/// `--solution --format json` passes with exit 0 and a parseable report.
+#[test]
+fn solucao_em_json() {
+    let (code, out, err) = run(&[
+        "check",
+        "01",
+        "--solution",
+        "--format",
+        "json",
+        "--seed",
+        "7",
+    ]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let json: serde_json::Value = serde_json::from_str(&out).expect("JSON válido");
+    assert_eq!(json["status"], "pass");
+    assert_eq!(json["seed"], 7);
+    let steps = json["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 7);
+    assert!(steps.iter().all(|s| s["status"] == "pass"));
+}
+
+/// `--step 4` runs the server steps only and exits 0 when they pass.
+#[test]
+fn step_limita_os_passos() {
+    let (code, out, _) = run(&["check", "01", "--solution", "--step", "4"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("✓ 4 encerra"));
+    assert!(out.contains("· 5 cliente-conecta · não executado"));
+}
+
+/// `--verbose` shows the bytes as they cross the wire, with the real port.
+#[test]
+fn verbose_mostra_os_bytes() {
+    let (code, _, err) = run(&["check", "01", "--solution", "--verbose", "--step", "2"]);
+    assert_eq!(code, 0);
+    assert!(
+        err.contains(r#"[cliente 1] ← "Bem-vindo ao servidor!" (22 bytes)"#),
+        "{err}"
+    );
+}
+
+/// An unknown lab is a usage error (exit 2) with the list of labs.
+#[test]
+fn laboratorio_inexistente() {
+    let (code, _, err) = run(&["check", "99"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("não existe o laboratório \"99\"") && err.contains("01-basico"),
+        "{err}"
+    );
+}
+
+/// `list` shows every lab and every step.
+#[test]
+fn list_mostra_laboratorios_e_passos() {
+    let (code, out, _) = run(&["list"]);
+    assert_eq!(code, 0);
+    for lab in xtask::catalog::LABS {
+        assert!(out.contains(lab.dir));
+        for step in lab.steps {
+            assert!(out.contains(step.id), "{} ausente", step.id);
+        }
+    }
+}
+
+/// The tutorial's Python server, port 5000 hard-coded, passes as the issue asks:
+/// `cargo xtask check 01 --server-cmd "python3 servidor_basico.py" --port 5000`.
+#[test]
+fn servidor_python_com_porta_fixa() {
+    let output = xtask()
+        .current_dir(comum::root().join("tests/fixtures/01-basico"))
+        .args([
+            "check",
+            "01",
+            "--server-cmd",
+            "python3 servidor_basico.py",
+            "--port",
+            "5000",
+        ])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("✓ 4 encerra") && out.contains("- 5 cliente-conecta · pulado"),
+        "{out}"
+    );
+}
+
+/// Ctrl-C while a step waits: the grader exits 130 and kills the program under
+/// test, which lives in its own process group and so never got the signal.
+#[test]
+fn ctrl_c_encerra_o_programa_em_teste() {
+    let pid_file = std::env::temp_dir().join(format!("tomada-ctrlc-{}.pids", std::process::id()));
+    let _ = std::fs::remove_file(&pid_file);
+    let mut child = xtask()
+        .current_dir(comum::root().join("tests/fixtures/01-basico"))
+        .env("TOMADA_PID_ARQUIVO", &pid_file)
+        .args([
+            "check",
+            "01",
+            "--server-cmd",
+            "python3 nunca_escuta.py",
+            "--timeout",
+            "60000",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the program under test is running (it writes its pid).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let pid = loop {
+        if let Some(pid) = std::fs::read_to_string(&pid_file)
+            .ok()
+            .and_then(|t| t.trim().parse::<u32>().ok())
+        {
+            break pid;
+        }
+        assert!(Instant::now() < deadline, "o programa em teste não iniciou");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    let gone = Instant::now() + Duration::from_secs(3);
+    loop {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let state = stat
+            .rsplit(')')
+            .next()
+            .and_then(|r| r.split_whitespace().next());
+        if state.is_none() || state == Some("Z") {
+            break;
+        }
+        assert!(
+            Instant::now() < gone,
+            "o processo {pid} sobreviveu ao Ctrl-C: {stat}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = std::fs::remove_file(&pid_file);
+}
