@@ -231,7 +231,7 @@ mod tests {
         assert!(
             first_difference(&exp, &cut)
                 .unwrap()
-                .contains("faltaram os últimos 5")
+                .contains("faltaram os últimos 6")
         );
         assert!(first_difference(&exp, &typo).unwrap().contains("byte 4"));
         assert_eq!(first_difference(&exp, &exp), None);

@@ -147,3 +147,31 @@ fn html_files(dir: &Path) -> Vec<PathBuf> {
     found.sort();
     found
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A missing page and a missing anchor are both reported; good links are not.
+    #[test]
+    fn finds_dead_links_and_anchors() {
+        let dir = std::env::temp_dir().join(format!("tomada-links-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        std::fs::write(
+            dir.join("a.html"),
+            r##"<a href="sub/b.html#ok">1</a> <a href="sub/b.html#falta">2</a> <a href="nada.html">3</a> <a href="https://exemplo">4</a> <a href="#topo">5</a><h1 id="topo">t</h1>"##,
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("sub/b.html"),
+            r#"<h2 id="ok">ok</h2><a href="../a.html">volta</a>"#,
+        )
+        .unwrap();
+        let problems = check(&dir);
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[0].contains("#falta"));
+        assert!(problems[1].contains("nada.html"));
+    }
+}
