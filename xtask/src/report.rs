@@ -159,8 +159,8 @@ fn print_failure(result: &StepResult, reproduce: &Reproduce, seed: u64) {
 
 /// The closing lines after all steps.
 pub fn print_summary(report: &Report) {
-    println!();
     if let Some(errors) = &report.build_failure {
+        println!();
         println!("{}", "✗ O seu código não compilou.".red().bold());
         println!("  Mensagens do compilador:");
         println!();
@@ -185,6 +185,7 @@ pub fn print_summary(report: &Report) {
             print_step(result, &Reproduce::silent(), report.seed);
         }
     }
+    println!();
     let total = report.results.len();
     let passed = report.count(Status::Passed);
     let line = format!("{passed} de {total} passos passaram");

@@ -230,14 +230,8 @@ impl Session {
         let passed = !current.forced_failure && expected == current.lines;
         let mut outputs = Vec::new();
         if !passed {
-            if let Some(explained) = first_difference(&expected, &current.lines) {
-                current.notes.insert(
-                    0,
-                    Note {
-                        code: "E-BYTES-DIFERENTES",
-                        text: explained,
-                    },
-                );
+            if let Some((code, text)) = first_difference(&expected, &current.lines) {
+                current.notes.insert(0, Note { code, text });
             }
             self.explain_programs(&mut current.notes, &mut outputs)
                 .await;

@@ -143,7 +143,10 @@ impl Expected {
 
 /// Where two transcript lines that carry bytes first differ, said in plain words.
 /// Gives the learner the one fact a diff makes them hunt for.
-pub fn first_difference(expected: &[String], received: &[String]) -> Option<String> {
+pub fn first_difference(
+    expected: &[String],
+    received: &[String],
+) -> Option<(&'static str, String)> {
     let payload = |line: &String| -> Option<(String, Vec<u8>)> {
         let start = line.find(['←', '→'])?;
         let (head, rest) = line.split_at(start);
@@ -162,23 +165,26 @@ pub fn first_difference(expected: &[String], received: &[String]) -> Option<Stri
     None
 }
 
-fn describe_difference(expected: &[u8], received: &[u8]) -> String {
+/// A stable code (explained in the book) and the difference in plain words.
+fn describe_difference(expected: &[u8], received: &[u8]) -> (&'static str, String) {
     if received.is_empty() {
-        return "Nenhum byte chegou.".to_owned();
+        return ("E-NADA-CHEGOU", "Nenhum byte chegou.".to_owned());
     }
     if let Some(extra) = received.strip_prefix(expected) {
-        return format!(
+        let text = format!(
             "A mensagem esperada chegou inteira, mas vieram {} byte(s) a mais depois dela: {}.",
             extra.len(),
             escape(extra)
         );
+        return ("E-BYTES-A-MAIS", text);
     }
     if let Some(missing) = expected.strip_prefix(received) {
-        return format!(
+        let text = format!(
             "Chegou só o começo da mensagem: faltaram os últimos {} byte(s), {}.",
             missing.len(),
             escape(missing)
         );
+        return ("E-MENSAGEM-INCOMPLETA", text);
     }
     let at = expected
         .iter()
@@ -186,12 +192,13 @@ fn describe_difference(expected: &[u8], received: &[u8]) -> String {
         .take_while(|(a, b)| a == b)
         .count();
     let around = |bytes: &[u8]| escape(&bytes[at..bytes.len().min(at + 12)]);
-    format!(
+    let text = format!(
         "Primeira diferença no byte {} (contando do 1): esperado {}, recebido {}.",
         at + 1,
         around(expected),
         around(received)
-    )
+    );
+    ("E-BYTES-DIFERENTES", text)
 }
 
 #[cfg(test)]
@@ -223,17 +230,15 @@ mod tests {
         let extra = vec![r#"[c] ← "Bem-vindo\n""#.to_owned()];
         let cut = vec![r#"[c] ← "Bem""#.to_owned()];
         let typo = vec![r#"[c] ← "Bem vindo""#.to_owned()];
-        assert!(
-            first_difference(&exp, &extra)
-                .unwrap()
-                .contains(r#"1 byte(s) a mais"#)
-        );
-        assert!(
-            first_difference(&exp, &cut)
-                .unwrap()
-                .contains("faltaram os últimos 6")
-        );
-        assert!(first_difference(&exp, &typo).unwrap().contains("byte 4"));
+        let (code, text) = first_difference(&exp, &extra).unwrap();
+        assert_eq!(code, "E-BYTES-A-MAIS");
+        assert!(text.contains("1 byte(s) a mais"), "{text}");
+        let (code, text) = first_difference(&exp, &cut).unwrap();
+        assert_eq!(code, "E-MENSAGEM-INCOMPLETA");
+        assert!(text.contains("faltaram os últimos 6"), "{text}");
+        let (code, text) = first_difference(&exp, &typo).unwrap();
+        assert_eq!(code, "E-BYTES-DIFERENTES");
+        assert!(text.contains("byte 4"), "{text}");
         assert_eq!(first_difference(&exp, &exp), None);
     }
 }
