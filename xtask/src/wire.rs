@@ -43,15 +43,15 @@ pub enum Dial {
 /// connection that succeeds is returned: no connection is spent on a probe,
 /// since a server may accept exactly one.
 pub async fn dial(port: u16, deadline: Instant) -> Dial {
-    let mut pause = Duration::from_millis(5);
+    let mut backoff = Duration::from_millis(5);
     loop {
         match tokio::time::timeout_at(deadline, TcpStream::connect(loopback(port))).await {
             Ok(Ok(stream)) => return Dial::Connected(stream),
-            Ok(Err(error)) if Instant::now() + pause >= deadline => return Dial::GaveUp(error),
+            Ok(Err(error)) if Instant::now() + backoff >= deadline => return Dial::GaveUp(error),
             Ok(Err(_)) => {
                 // Retry backoff while the program binds: it is not listening yet.
-                tokio::time::sleep(pause).await;
-                pause = (pause * 2).min(Duration::from_millis(100));
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_millis(100));
             }
             Err(_) => {
                 return Dial::GaveUp(io::Error::new(
