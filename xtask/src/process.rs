@@ -40,31 +40,71 @@ pub const OUTPUT_CAP: usize = 256 * 1024;
 
 /// Bytes a program wrote to one of its pipes.
 #[derive(Clone, Default)]
-pub struct Captured(Arc<Mutex<CapturedInner>>);
+pub struct Captured(Arc<CapturedShared>);
+
+#[derive(Default)]
+struct CapturedShared {
+    inner: Mutex<CapturedInner>,
+    /// Wakes whoever waits for new output (or for the pipe to close).
+    changed: tokio::sync::Notify,
+}
 
 #[derive(Default)]
 struct CapturedInner {
     bytes: Vec<u8>,
     dropped: usize,
+    closed: bool,
 }
 
 impl Captured {
+    fn lock(&self) -> std::sync::MutexGuard<'_, CapturedInner> {
+        self.0.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     fn push(&self, chunk: &[u8]) {
-        let mut inner = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        let room = OUTPUT_CAP.saturating_sub(inner.bytes.len());
-        let keep = room.min(chunk.len());
-        inner.bytes.extend_from_slice(&chunk[..keep]);
-        inner.dropped += chunk.len() - keep;
+        {
+            let mut inner = self.lock();
+            let room = OUTPUT_CAP.saturating_sub(inner.bytes.len());
+            let keep = room.min(chunk.len());
+            inner.bytes.extend_from_slice(&chunk[..keep]);
+            inner.dropped += chunk.len() - keep;
+        }
+        self.0.changed.notify_waiters();
+    }
+
+    fn close(&self) {
+        self.lock().closed = true;
+        self.0.changed.notify_waiters();
     }
 
     /// The captured text (lossy UTF-8), with a note when some was dropped.
     pub fn text(&self) -> String {
-        let inner = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let inner = self.lock();
         let mut text = String::from_utf8_lossy(&inner.bytes).into_owned();
         if inner.dropped > 0 {
             text.push_str(&format!("\n[… mais {} bytes descartados]", inner.dropped));
         }
         text
+    }
+
+    /// Waits until the text contains `needle`; false if the deadline passes or the
+    /// program closes the pipe first. Wakes on each new chunk, never polls.
+    pub async fn wait_for(&self, needle: &str, deadline: tokio::time::Instant) -> bool {
+        loop {
+            let notified = self.0.changed.notified();
+            tokio::pin!(notified);
+            // Register before looking, so a chunk that lands in between still wakes us.
+            notified.as_mut().enable();
+            if self.text().contains(needle) {
+                return true;
+            }
+            if self.lock().closed {
+                return false;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return false;
+            }
+        }
     }
 }
 
@@ -234,6 +274,7 @@ fn drain(mut pipe: impl AsyncRead + Unpin + Send + 'static, into: Captured) -> J
             }
             into.push(&buf[..n]);
         }
+        into.close();
     })
 }
 

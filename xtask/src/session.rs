@@ -11,7 +11,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::Instant;
 
@@ -100,6 +100,20 @@ pub struct Conn {
     pub stream: TcpStream,
     /// How the last read-until-close ended.
     pub ending: Option<Ending>,
+    /// Bytes read past the last line handed out (lines are framed here).
+    pending: Vec<u8>,
+}
+
+impl Conn {
+    fn new(actor: &str, stream: TcpStream) -> Conn {
+        let _ = stream.set_nodelay(true);
+        Conn {
+            actor: actor.to_owned(),
+            stream,
+            ending: None,
+            pending: Vec::new(),
+        }
+    }
 }
 
 impl Drop for Conn {
@@ -317,6 +331,7 @@ impl Session {
         for (value, placeholder) in &self.redactions {
             line = line.replace(value.as_str(), placeholder);
         }
+        let line = abbreviate(&line);
         self.transcript.push_str(&line);
         self.transcript.push('\n');
         if let Some(current) = self.current.as_mut() {
@@ -357,18 +372,49 @@ impl Session {
     /// A random word for this run, shown as `<aleatorio-N>` in transcripts, so a
     /// program cannot pass by printing a fixed text.
     pub fn random_word(&mut self) -> String {
+        let word = self.fresh_word();
+        self.random_count += 1;
+        let label = format!("<aleatorio-{}>", self.random_count);
+        self.redact(&word, label);
+        word
+    }
+
+    /// A random text of at least `len` bytes (words, spaces, some accented
+    /// letters), shown as `<texto-N>` in transcripts.
+    pub fn random_text(&mut self, len: usize) -> String {
+        let mut text = String::with_capacity(len + 16);
+        while text.len() < len {
+            if !text.is_empty() {
+                text.push(if self.rng.u8(..8) == 0 { 'ç' } else { ' ' });
+            }
+            let word = self.fresh_word();
+            text.push_str(&word);
+        }
+        self.random_count += 1;
+        let label = format!("<texto-{}>", self.random_count);
+        self.redact(&text, label);
+        text
+    }
+
+    /// Four random syllables and a number: easy to read, never a real word.
+    fn fresh_word(&mut self) -> String {
         const SYLLABLES: &[&str] = &[
             "ba", "be", "bi", "ca", "co", "da", "de", "fa", "fi", "ga", "la", "le", "ma", "mi",
             "na", "no", "pa", "pe", "ra", "ri", "sa", "so", "ta", "tu", "va", "vi", "za",
         ];
-        let word: String = (0..4)
+        let mut word: String = (0..4)
             .map(|_| SYLLABLES[self.rng.usize(..SYLLABLES.len())])
-            .collect::<String>()
-            + &self.rng.u32(100..1000).to_string();
-        self.random_count += 1;
-        self.redactions
-            .push((word.clone(), format!("<aleatorio-{}>", self.random_count)));
+            .collect();
+        word.push_str(&self.rng.u32(100..1000).to_string());
         word
+    }
+
+    /// Replaces `value` by `label` in every transcript line from now on. Longer
+    /// values are replaced first, so a word inside a longer text stays inside it.
+    fn redact(&mut self, value: &str, label: String) {
+        self.redactions.push((value.to_owned(), label));
+        self.redactions
+            .sort_by_key(|(value, _)| std::cmp::Reverse(value.len()));
     }
 
     // ---- ports and programs ------------------------------------------------
@@ -493,13 +539,8 @@ impl Session {
         };
         let exited = match outcome {
             Ok(Dial::Connected(stream)) => {
-                let _ = stream.set_nodelay(true);
                 self.say(format!("[{actor}] conecta em 127.0.0.1:{port}"));
-                return Ok(Conn {
-                    actor: actor.to_owned(),
-                    stream,
-                    ending: None,
-                });
+                return Ok(Conn::new(actor, stream));
             }
             Ok(Dial::GaveUp(error)) => {
                 self.say(format!(
@@ -521,11 +562,11 @@ impl Session {
         let how = exited.map_or("terminou".to_owned(), |s| {
             format!("terminou com {}", describe_status(s))
         });
-        self.say(format!("[servidor] {how} antes de aceitar uma conexão"));
+        self.say(format!("[servidor] {how} antes de aceitar a conexão"));
         self.note(
             "E-SAIU-CEDO",
-            "O servidor terminou antes de aceitar a conexão do corretor: ele precisa criar o \
-             TcpListener e ficar esperando em accept().",
+            "O servidor terminou antes de aceitar a conexão do corretor: enquanto houver \
+             clientes a atender, ele precisa continuar esperando em accept().",
         );
         Err(self.fail().await)
     }
@@ -588,6 +629,93 @@ impl Session {
         self.say(line);
     }
 
+    /// Sends bytes one per write (with Nagle off), so the server sees them
+    /// trickle in: a line, or even one UTF-8 character, spread over many reads.
+    pub async fn send_bytewise(&mut self, conn: &mut Conn, bytes: &[u8]) -> Flow {
+        let actor = conn.actor.clone();
+        for byte in bytes {
+            let written =
+                tokio::time::timeout(self.opts.timeout, conn.stream.write_all(&[*byte])).await;
+            if !matches!(written, Ok(Ok(()))) {
+                self.say(format!(
+                    "[{actor}] não conseguiu enviar: a conexão caiu no meio"
+                ));
+                return Err(self.fail().await);
+            }
+        }
+        self.say(format!(
+            "[{actor}] → {} (um byte por escrita)",
+            escape(bytes)
+        ));
+        Ok(())
+    }
+
+    /// Reads one line (up to and including `\n`), however many reads it takes,
+    /// and records it. Returns what arrived (for lab-specific diagnoses).
+    pub async fn receive_line(&mut self, conn: &mut Conn) -> Vec<u8> {
+        let deadline = self.deadline();
+        let actor = conn.actor.clone();
+        let mut chunk = vec![0u8; 16 * 1024];
+        loop {
+            if let Some(end) = conn.pending.iter().position(|&b| b == b'\n') {
+                let line: Vec<u8> = conn.pending.drain(..=end).collect();
+                self.record(&format!("[{actor}] ← {}", escape(&line)));
+                return line;
+            }
+            let outcome = if conn.pending.len() > READ_CAP {
+                None
+            } else {
+                Some(tokio::time::timeout_at(deadline, conn.stream.read(&mut chunk)).await)
+            };
+            let partial = std::mem::take(&mut conn.pending);
+            let ended = match outcome {
+                Some(Ok(Ok(n))) if n > 0 => {
+                    conn.pending = partial;
+                    conn.pending.extend_from_slice(&chunk[..n]);
+                    self.trace(&format!("[{actor}] ← {} ({n} bytes)", escape(&chunk[..n])));
+                    continue;
+                }
+                Some(Ok(Ok(_))) => {
+                    conn.ending = Some(Ending::Closed);
+                    "o outro lado fechou a conexão (EOF) antes do fim da linha".to_owned()
+                }
+                Some(Ok(Err(error))) => {
+                    format!("a conexão falhou: {}", wire::describe_error(&error))
+                }
+                Some(Err(_)) => {
+                    let after = self.timeout_text();
+                    self.note(
+                        "E-SEM-RESPOSTA",
+                        format!("Esperei {after} por uma linha terminada em \\n, e ela não veio."),
+                    );
+                    format!("esperava uma linha terminada em \\n; nada mais chegou em {after}")
+                }
+                None => {
+                    self.note(
+                        "E-BYTES-DEMAIS",
+                        format!("Chegaram mais de {READ_CAP} bytes sem um \\n."),
+                    );
+                    "parou de ler: bytes demais sem \\n".to_owned()
+                }
+            };
+            if !partial.is_empty() {
+                self.record(&format!("[{actor}] ← {}", escape(&partial)));
+            }
+            self.say(format!("[{actor}] {ended}"));
+            return partial;
+        }
+    }
+
+    /// Drops a connection abruptly: the peer gets a reset (RST), not an EOF.
+    pub async fn reset(&mut self, conn: Conn) {
+        let _ = conn.stream.set_zero_linger();
+        let actor = conn.actor.clone();
+        drop(conn);
+        self.say(format!(
+            "[{actor}] derruba a conexão (RST, sem se despedir)"
+        ));
+    }
+
     // ---- the grader as a server (client steps) -------------------------------
 
     /// Listens on the run's port, to play the server for the learner's client.
@@ -641,13 +769,8 @@ impl Session {
         };
         match outcome {
             Ok(Ok(Ok((stream, _)))) => {
-                let _ = stream.set_nodelay(true);
                 self.say("[cliente] conectou ao corretor");
-                Ok(Conn {
-                    actor: "corretor".to_owned(),
-                    stream,
-                    ending: None,
-                })
+                Ok(Conn::new("corretor", stream))
             }
             Ok(Ok(Err(error))) => {
                 self.say(format!(
@@ -716,12 +839,56 @@ impl Session {
         self.say(format!("[{actor}] fecha a conexão"));
     }
 
-    /// Everything the client printed so far.
-    pub fn client_stdout(&self) -> String {
-        self.programs[slot(Role::Client)]
-            .as_ref()
-            .map(|p| p.stdout.text())
-            .unwrap_or_default()
+    /// Types a line into the client's standard input, as a person would.
+    pub async fn type_line(&mut self, line: &str) -> Flow {
+        let typed = format!("{line}\n");
+        let limit = self.opts.timeout;
+        let written = match self.program(Role::Client).and_then(|p| p.stdin()) {
+            Some(stdin) => tokio::time::timeout(limit, async {
+                stdin.write_all(typed.as_bytes()).await?;
+                stdin.flush().await
+            })
+            .await
+            .is_ok_and(|r| r.is_ok()),
+            None => false,
+        };
+        if written {
+            self.say(format!(
+                "[corretor] digita no cliente: {}",
+                escape(typed.as_bytes())
+            ));
+            Ok(())
+        } else {
+            self.say("[corretor] não conseguiu digitar: o cliente não lê mais a entrada");
+            self.note(
+                "E-CLIENTE-NAO-LE",
+                "O cliente fechou a entrada padrão ou terminou antes da hora.",
+            );
+            Err(self.fail().await)
+        }
+    }
+
+    /// Closes the client's standard input (Ctrl-D at a terminal).
+    pub fn close_input(&mut self) {
+        if let Some(program) = self.program(Role::Client) {
+            program.close_stdin();
+        }
+        self.say("[corretor] fecha a entrada do cliente (Ctrl-D)");
+    }
+
+    /// Waits until the client prints `text` and records whether it did.
+    pub async fn expect_printed(&mut self, text: &str) {
+        let deadline = self.deadline();
+        let printed = match self.programs[slot(Role::Client)].as_ref() {
+            Some(program) => program.stdout.wait_for(text, deadline).await,
+            None => false,
+        };
+        let shown = escape(text.as_bytes());
+        if printed {
+            self.say(format!("[cliente] imprimiu {shown}"));
+        } else {
+            self.say(format!("[cliente] não imprimiu {shown}"));
+        }
     }
 
     // ---- end of run --------------------------------------------------------
@@ -760,6 +927,21 @@ impl Session {
         self.results.sort_by_key(|r| r.number);
         (self.results, self.transcript)
     }
+}
+
+/// Keeps transcript lines readable: a line longer than this many characters
+/// keeps its start and end, with the middle counted.
+const LONG_LINE: usize = 240;
+
+fn abbreviate(line: &str) -> String {
+    let count = line.chars().count();
+    if count <= LONG_LINE {
+        return line.to_owned();
+    }
+    let keep = LONG_LINE / 2 - 20;
+    let head: String = line.chars().take(keep).collect();
+    let tail: String = line.chars().skip(count - keep).collect();
+    format!("{head}…[{} caracteres]…{tail}", count - 2 * keep)
 }
 
 fn looks_like_addr_in_use(stderr: &str) -> bool {

@@ -5,7 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use crate::catalog::Role;
-use crate::session::{Flow, Session};
+use crate::session::{Conn, Flow, Session};
 
 pub fn scenario(s: &mut Session) -> Pin<Box<dyn Future<Output = Flow> + '_>> {
     Box::pin(async move {
@@ -68,15 +68,10 @@ async fn cliente(s: &mut Session) -> Flow {
 }
 
 /// Sends `message`, closes, waits for the client to exit and checks it printed it.
-async fn deliver(s: &mut Session, mut conn: crate::session::Conn, message: &str) -> Flow {
+async fn deliver(s: &mut Session, mut conn: Conn, message: &str) -> Flow {
     s.send(&mut conn, message.as_bytes()).await?;
     s.close(conn).await;
     s.wait_exit(Role::Client).await?;
-    let shown = crate::transcript::escape(message.as_bytes());
-    if s.client_stdout().contains(message) {
-        s.say(format!("[cliente] imprimiu {shown}"));
-    } else {
-        s.say(format!("[cliente] não imprimiu {shown}"));
-    }
+    s.expect_printed(message).await;
     Ok(())
 }
