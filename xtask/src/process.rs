@@ -133,6 +133,9 @@ fn kill_group(_pgid: u32) {}
 /// A running (or finished, not yet dropped) program under test.
 pub struct Program {
     child: Child,
+    /// Kept outside `child`: tokio's `Child::wait` closes the child's stdin, and
+    /// the grader waits (watching for an early exit) while it still types.
+    stdin: Option<tokio::process::ChildStdin>,
     pgid: Option<u32>,
     status: Option<ExitStatus>,
     pub stdout: Captured,
@@ -186,6 +189,7 @@ impl Program {
             readers.push(drain(pipe, stderr.clone()));
         }
         Ok(Program {
+            stdin: child.stdin.take(),
             child,
             pgid,
             status: None,
@@ -222,11 +226,11 @@ impl Program {
     }
 
     pub fn stdin(&mut self) -> Option<&mut tokio::process::ChildStdin> {
-        self.child.stdin.as_mut()
+        self.stdin.as_mut()
     }
 
     pub fn close_stdin(&mut self) {
-        self.child.stdin = None;
+        self.stdin = None;
     }
 
     /// Kills the whole process group and reaps the program.

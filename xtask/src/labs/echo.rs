@@ -1,0 +1,186 @@
+//! Lab 02: the echo server answers each line with `Echo: <line>\n`, one client
+//! after another, surviving clients that misbehave; the echo client sends what is
+//! typed and prints the replies.
+//!
+//! Steps 4–7 are the traps of a server that treats each read as one message (the
+//! tutorial's `recv(1024)`): a long line, a line that trickles in byte by byte,
+//! invalid UTF-8, and clients that vanish.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use crate::catalog::Role;
+use crate::session::{Conn, Flow, Session};
+
+pub fn scenario(s: &mut Session) -> Pin<Box<dyn Future<Output = Flow> + '_>> {
+    Box::pin(async move {
+        if s.wants(Role::Server) {
+            servidor(s).await?;
+        }
+        if s.wants(Role::Client) {
+            cliente(s).await?;
+        }
+        Ok(())
+    })
+}
+
+/// Sends one line and reads the reply, diagnosing a reply that came in pieces.
+async fn round_trip(s: &mut Session, conn: &mut Conn, line: &str) -> Flow {
+    s.send(conn, format!("{line}\n").as_bytes()).await?;
+    let reply = s.receive_line(conn).await;
+    diagnose_pieces(s, &reply);
+    Ok(())
+}
+
+/// A server that answers each read separately sends several `Echo: ` for one
+/// line: say so in plain words, since the diff alone looks like noise.
+fn diagnose_pieces(s: &mut Session, reply: &[u8]) {
+    let prefixes = reply.windows(6).filter(|w| w == b"Echo: ").count();
+    if prefixes > 1 {
+        s.note(
+            "E-ECO-FRAGMENTADO",
+            format!(
+                "A resposta chegou em pedaços: o servidor tratou cada leitura como uma \
+                 mensagem inteira ({prefixes} respostas \"Echo: \" para uma linha só). O TCP \
+                 entrega bytes, não mensagens: junte-os até o \\n, com BufRead::lines ou \
+                 read_line."
+            ),
+        );
+    }
+}
+
+async fn servidor(s: &mut Session) -> Flow {
+    s.begin("uma-linha")?;
+    s.start(Role::Server).await?;
+    let mut primeiro = s.connect("cliente 1").await?;
+    let linha = format!("olá {}", s.random_word());
+    round_trip(s, &mut primeiro, &linha).await?;
+    s.end().await?;
+
+    s.begin("varias-linhas")?;
+    for _ in 0..3 {
+        let linha = format!("mais uma: {}", s.random_word());
+        round_trip(s, &mut primeiro, &linha).await?;
+    }
+    s.end().await?;
+
+    s.begin("segundo-cliente")?;
+    s.close(primeiro).await;
+    let mut segundo = s.connect("cliente 2").await?;
+    let linha = format!("sou o segundo: {}", s.random_word());
+    round_trip(s, &mut segundo, &linha).await?;
+    s.end().await?;
+
+    // Far larger than one read (the tutorial reads 1024 bytes at a time).
+    s.begin("linha-longa")?;
+    let longa = s.random_text(70_000);
+    round_trip(s, &mut segundo, &longa).await?;
+    s.end().await?;
+
+    // "ç" and "ã" are two bytes each in UTF-8: one write per byte cuts them in half.
+    s.begin("um-byte-por-vez")?;
+    let linha = format!("maçã {}\n", s.random_word());
+    s.send_bytewise(&mut segundo, linha.as_bytes()).await?;
+    let reply = s.receive_line(&mut segundo).await;
+    diagnose_pieces(s, &reply);
+    s.end().await?;
+    s.close(segundo).await;
+
+    s.begin("utf8-invalido")?;
+    let mut invalido = s.connect("cliente 3").await?;
+    s.send(&mut invalido, b"bytes \xff\xfe inv\xc3lidos\n")
+        .await?;
+    s.close(invalido).await;
+    let mut depois = s.connect("cliente 4").await?;
+    let linha = format!("ainda está aí? {}", s.random_word());
+    round_trip(s, &mut depois, &linha).await?;
+    s.close(depois).await;
+    s.end().await?;
+
+    s.begin("desconexao-abrupta")?;
+    // Half a line, then a reset: the server's read fails mid-line.
+    let mut meia = s.connect("cliente 5").await?;
+    s.send(&mut meia, b"meia li").await?;
+    s.reset(meia).await;
+    // A whole line, then a reset before the reply: the server's write fails
+    // (broken pipe / connection reset).
+    let mut apressado = s.connect("cliente 6").await?;
+    let enorme = format!("{}\n", s.random_text(100_000));
+    s.send(&mut apressado, enorme.as_bytes()).await?;
+    s.reset(apressado).await;
+    let mut depois = s.connect("cliente 7").await?;
+    let linha = format!("sobreviveu? {}", s.random_word());
+    round_trip(s, &mut depois, &linha).await?;
+    s.close(depois).await;
+    s.end().await?;
+
+    // A bonus step: its failure is reported, and the run goes on.
+    let _ = simultaneos(s).await;
+    s.stop(Role::Server).await;
+    Ok(())
+}
+
+/// Two clients at once: the first stays connected and silent while the second
+/// talks. A server that serves one client at a time never answers the second.
+async fn simultaneos(s: &mut Session) -> Flow {
+    s.begin("simultaneos")?;
+    let mut calado = s.connect("cliente 8").await?;
+    let mut falante = s.connect("cliente 9").await?;
+    let linha = format!("tem alguém aí? {}", s.random_word());
+    round_trip(s, &mut falante, &linha).await?;
+    let linha = format!("agora eu: {}", s.random_word());
+    round_trip(s, &mut calado, &linha).await?;
+    s.end().await
+}
+
+async fn cliente(s: &mut Session) -> Flow {
+    s.begin("cliente-envia")?;
+    let listener = s.listen().await?;
+    s.start(Role::Client).await?;
+    let mut conn = s.accept(&listener).await?;
+    serve_one_line(s, &mut conn).await?;
+    s.end().await?;
+
+    s.begin("cliente-varias")?;
+    for _ in 0..3 {
+        serve_one_line(s, &mut conn).await?;
+    }
+    s.end().await?;
+
+    s.begin("cliente-sair")?;
+    s.type_line("sair").await?;
+    s.receive_until_close(&mut conn).await;
+    s.say_how_it_ended(&conn);
+    s.wait_exit(Role::Client).await?;
+    s.expect_printed("Conexão encerrada").await;
+    s.end().await?;
+    s.stop(Role::Client).await;
+
+    s.begin("cliente-fim-da-entrada")?;
+    s.start(Role::Client).await?;
+    let mut conn = s.accept(&listener).await?;
+    serve_one_line(s, &mut conn).await?;
+    s.close_input();
+    s.receive_until_close(&mut conn).await;
+    s.say_how_it_ended(&conn);
+    s.wait_exit(Role::Client).await?;
+    s.expect_printed("Conexão encerrada").await;
+    s.end().await?;
+    s.stop(Role::Client).await;
+    Ok(())
+}
+
+/// The grader, as the server: a line is typed into the client, arrives on the
+/// socket, is answered, and the client must print the answer.
+async fn serve_one_line(s: &mut Session, conn: &mut Conn) -> Flow {
+    let linha = format!("oi {}", s.random_word());
+    s.type_line(&linha).await?;
+    let chegou = s.receive_line(conn).await;
+    let resposta = format!(
+        "Echo: {}",
+        String::from_utf8_lossy(&chegou).trim_end_matches('\n')
+    );
+    s.send(conn, format!("{resposta}\n").as_bytes()).await?;
+    s.expect_printed(&format!("Resposta: {resposta}")).await;
+    Ok(())
+}
