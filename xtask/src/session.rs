@@ -332,9 +332,10 @@ impl Session {
             line = line.replace(value.as_str(), placeholder);
         }
         let line = abbreviate(&line);
-        self.transcript.push_str(&line);
-        self.transcript.push('\n');
+        // Only what happens inside a step is compared, so only that is recorded.
         if let Some(current) = self.current.as_mut() {
+            self.transcript.push_str(&line);
+            self.transcript.push('\n');
             current.lines.push(line);
         }
     }

@@ -83,8 +83,8 @@ async fn servidor(s: &mut Session) -> Flow {
     s.send_bytewise(&mut segundo, linha.as_bytes()).await?;
     let reply = s.receive_line(&mut segundo).await;
     diagnose_pieces(s, &reply);
-    s.end().await?;
     s.close(segundo).await;
+    s.end().await?;
 
     s.begin("utf8-invalido")?;
     let mut invalido = s.connect("cliente 3").await?;
