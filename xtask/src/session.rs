@@ -105,7 +105,8 @@ pub struct Conn {
 }
 
 impl Conn {
-    fn new(actor: &str, stream: TcpStream) -> Conn {
+    /// Wraps a connection the grader made itself (bulk steps dial directly).
+    pub fn new(actor: &str, stream: TcpStream) -> Conn {
         let _ = stream.set_nodelay(true);
         Conn {
             actor: actor.to_owned(),
@@ -357,7 +358,13 @@ impl Session {
         }
     }
 
-    fn deadline(&self) -> Instant {
+    /// The port of this run, once chosen.
+    pub fn port(&self) -> Option<u16> {
+        self.port
+    }
+
+    /// When a wait that starts now must give up.
+    pub fn deadline(&self) -> Instant {
         Instant::now() + self.opts.timeout
     }
 
@@ -526,9 +533,23 @@ impl Session {
 
     /// Connects to the learner's server as `actor`, retrying while it starts.
     pub async fn connect(&mut self, actor: &str) -> Result<Conn, Stop> {
+        self.connect_with_buffer(actor, None).await
+    }
+
+    /// Connects as a client that will never read: with a tiny receive buffer, the
+    /// server's writes to it stall after kilobytes.
+    pub async fn connect_non_reader(&mut self, actor: &str) -> Result<Conn, Stop> {
+        self.connect_with_buffer(actor, Some(4096)).await
+    }
+
+    async fn connect_with_buffer(
+        &mut self,
+        actor: &str,
+        recv_buffer: Option<u32>,
+    ) -> Result<Conn, Stop> {
         let port = self.port.expect("connect() depois de start()");
         let deadline = self.deadline();
-        let dialing = wire::dial(port, deadline);
+        let dialing = wire::dial_with_buffer(port, deadline, recv_buffer);
         tokio::pin!(dialing);
         // Watch the server while dialing: if it dies, say so at once.
         let outcome = match self.programs[slot(Role::Server)].as_mut() {
@@ -654,13 +675,23 @@ impl Session {
     /// Reads one line (up to and including `\n`), however many reads it takes,
     /// and records it. Returns what arrived (for lab-specific diagnoses).
     pub async fn receive_line(&mut self, conn: &mut Conn) -> Vec<u8> {
+        self.receive_line_shown_as(conn, |line| line.to_vec()).await
+    }
+
+    /// Like [`Session::receive_line`], recording `shown(line)` instead of the line
+    /// itself: for parts the protocol leaves free (the reason after `ERRO: `).
+    pub async fn receive_line_shown_as(
+        &mut self,
+        conn: &mut Conn,
+        shown: impl Fn(&[u8]) -> Vec<u8>,
+    ) -> Vec<u8> {
         let deadline = self.deadline();
         let actor = conn.actor.clone();
         let mut chunk = vec![0u8; 16 * 1024];
         loop {
             if let Some(end) = conn.pending.iter().position(|&b| b == b'\n') {
                 let line: Vec<u8> = conn.pending.drain(..=end).collect();
-                self.record(&format!("[{actor}] ← {}", escape(&line)));
+                self.record(&format!("[{actor}] ← {}", escape(&shown(&line))));
                 return line;
             }
             let outcome = if conn.pending.len() > READ_CAP {
@@ -705,6 +736,49 @@ impl Session {
             self.say(format!("[{actor}] {ended}"));
             return partial;
         }
+    }
+
+    /// Reads `count` lines without recording them (bulk steps record a summary).
+    /// Each line must arrive within the deadline of the one before it.
+    pub async fn read_lines_quietly(
+        &self,
+        conn: &mut Conn,
+        count: usize,
+    ) -> Result<Vec<Vec<u8>>, String> {
+        let mut lines = Vec::with_capacity(count);
+        let mut chunk = vec![0u8; 64 * 1024];
+        while lines.len() < count {
+            if let Some(end) = conn.pending.iter().position(|&b| b == b'\n') {
+                lines.push(conn.pending.drain(..=end).collect());
+                continue;
+            }
+            if conn.pending.len() > READ_CAP {
+                return Err(format!("mais de {READ_CAP} bytes sem \\n"));
+            }
+            let deadline = self.deadline();
+            match tokio::time::timeout_at(deadline, conn.stream.read(&mut chunk)).await {
+                Ok(Ok(0)) => {
+                    return Err(format!("a conexão fechou depois de {} linhas", lines.len()));
+                }
+                Ok(Ok(n)) => conn.pending.extend_from_slice(&chunk[..n]),
+                Ok(Err(error)) => return Err(wire::describe_error(&error)),
+                Err(_) => {
+                    return Err(format!(
+                        "nada chegou em {} depois de {} linhas",
+                        self.timeout_text(),
+                        lines.len()
+                    ));
+                }
+            }
+        }
+        Ok(lines)
+    }
+
+    /// Stops the learner's server and starts it again on the same port: a clean
+    /// room for a step that must not see earlier clients.
+    pub async fn restart_server(&mut self) -> Flow {
+        self.stop(Role::Server).await;
+        self.start(Role::Server).await
     }
 
     /// Drops a connection abruptly: the peer gets a reset (RST), not an EOF.

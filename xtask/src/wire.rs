@@ -43,9 +43,22 @@ pub enum Dial {
 /// connection that succeeds is returned: no connection is spent on a probe,
 /// since a server may accept exactly one.
 pub async fn dial(port: u16, deadline: Instant) -> Dial {
+    dial_with_buffer(port, deadline, None).await
+}
+
+/// Like [`dial`], with a small receive buffer when `recv_buffer` is set: a peer
+/// that never reads then fills up after kilobytes instead of megabytes.
+pub async fn dial_with_buffer(port: u16, deadline: Instant, recv_buffer: Option<u32>) -> Dial {
     let mut backoff = Duration::from_millis(5);
+    let connect = || async move {
+        let socket = tokio::net::TcpSocket::new_v4()?;
+        if let Some(size) = recv_buffer {
+            socket.set_recv_buffer_size(size)?;
+        }
+        socket.connect(loopback(port)).await
+    };
     loop {
-        match tokio::time::timeout_at(deadline, TcpStream::connect(loopback(port))).await {
+        match tokio::time::timeout_at(deadline, connect()).await {
             Ok(Ok(stream)) => return Dial::Connected(stream),
             Ok(Err(error)) if Instant::now() + backoff >= deadline => return Dial::GaveUp(error),
             Ok(Err(_)) => {

@@ -3,4 +3,5 @@
 //! the learner's program must say is in the lab's golden transcript.
 
 pub mod basico;
+pub mod chat;
 pub mod echo;

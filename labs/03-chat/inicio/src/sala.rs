@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 /// Quantas linhas podem esperar na fila de um cliente antes de ele ser
 /// desconectado por ter ficado para trás.
-pub const FILA_MAXIMA: usize = 1024;
+pub const FILA_MAXIMA: usize = 256;
 
 /// Um cliente que já entrou na sala.
 struct Membro {

@@ -1,0 +1,461 @@
+//! Lab 03: the chat server (nicknames, broadcast, join and leave notices) and the
+//! chat client (two threads: keyboard and network).
+//!
+//! The small steps follow each line exactly. The load steps (twenty clients, a
+//! client that never reads) check counts and order, and record a summary line:
+//! the same on every run when the server is right, and a precise one when not.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+
+use tokio::io::AsyncWriteExt;
+
+use crate::catalog::Role;
+use crate::session::{Conn, Flow, Session};
+use crate::wire::Ending;
+
+pub fn scenario(s: &mut Session) -> Pin<Box<dyn Future<Output = Flow> + '_>> {
+    Box::pin(async move {
+        if s.wants(Role::Server) {
+            servidor(s).await?;
+        }
+        if s.wants(Role::Client) {
+            cliente(s).await?;
+        }
+        Ok(())
+    })
+}
+
+/// Shows `ERRO: <anything>` as `ERRO: <motivo>`: the reason is the server's to word.
+fn reason_hidden(line: &[u8]) -> Vec<u8> {
+    if line.starts_with(b"ERRO: ") && line.ends_with(b"\n") {
+        b"ERRO: <motivo>\n".to_vec()
+    } else {
+        line.to_vec()
+    }
+}
+
+/// Connects `actor` and goes through the nickname handshake as `apelido`.
+async fn join(s: &mut Session, actor: &str, apelido: &str) -> Result<Conn, crate::session::Stop> {
+    let mut conn = s.connect(actor).await?;
+    s.receive_line(&mut conn).await;
+    s.send(&mut conn, format!("{apelido}\n").as_bytes()).await?;
+    s.receive_line(&mut conn).await;
+    Ok(conn)
+}
+
+/// Every connection in `others` reads one line (a notice or a message).
+async fn each_receives(s: &mut Session, others: &mut [&mut Conn]) {
+    for conn in others.iter_mut() {
+        s.receive_line(conn).await;
+    }
+}
+
+async fn servidor(s: &mut Session) -> Flow {
+    let ana = s.random_word();
+    let bia = s.random_word();
+
+    s.begin("entrar")?;
+    s.start(Role::Server).await?;
+    let mut c1 = join(s, "cliente 1", &ana).await?;
+    s.end().await?;
+
+    s.begin("entrada-anunciada")?;
+    let mut c2 = join(s, "cliente 2", &bia).await?;
+    s.receive_line(&mut c1).await;
+    s.end().await?;
+
+    // The sender must not get its own line back. Rather than wait for silence, the
+    // other side answers: the sender's next line must be that answer.
+    s.begin("mensagem")?;
+    let oi = format!("oi {}", s.random_word());
+    s.send(&mut c1, format!("{oi}\n").as_bytes()).await?;
+    s.receive_line(&mut c2).await;
+    let resposta = format!("tudo bem? {}", s.random_word());
+    s.send(&mut c2, format!("{resposta}\n").as_bytes()).await?;
+    s.receive_line(&mut c1).await;
+    s.end().await?;
+
+    // bia writes "ana: ..." and still shows up as bia: the server sets the name.
+    s.begin("nome-pelo-servidor")?;
+    s.send(&mut c2, format!("{ana}: sou eu, juro\n").as_bytes())
+        .await?;
+    s.receive_line(&mut c1).await;
+    s.end().await?;
+
+    s.begin("saida-limpa")?;
+    let caio = s.random_word();
+    let c3 = join(s, "cliente 3", &caio).await?;
+    each_receives(s, &mut [&mut c1, &mut c2]).await;
+    s.close(c3).await;
+    each_receives(s, &mut [&mut c1, &mut c2]).await;
+    s.end().await?;
+
+    s.begin("saida-abrupta")?;
+    let duda = s.random_word();
+    let c4 = join(s, "cliente 4", &duda).await?;
+    each_receives(s, &mut [&mut c1, &mut c2]).await;
+    s.reset(c4).await;
+    each_receives(s, &mut [&mut c1, &mut c2]).await;
+    s.end().await?;
+
+    s.begin("apelido-em-uso")?;
+    let mut c5 = s.connect("cliente 5").await?;
+    s.receive_line(&mut c5).await;
+    s.send(&mut c5, format!("{ana}\n").as_bytes()).await?;
+    s.receive_line_shown_as(&mut c5, reason_hidden).await;
+    s.receive_line(&mut c5).await;
+    let eva = s.random_word();
+    s.send(&mut c5, format!("{eva}\n").as_bytes()).await?;
+    s.receive_line(&mut c5).await;
+    each_receives(s, &mut [&mut c1, &mut c2]).await;
+    s.end().await?;
+
+    s.begin("apelido-invalido")?;
+    let mut c6 = s.connect("cliente 6").await?;
+    s.receive_line(&mut c6).await;
+    let longo = "x".repeat(33);
+    for invalido in ["", "com espaço", longo.as_str()] {
+        s.send(&mut c6, format!("{invalido}\n").as_bytes()).await?;
+        s.receive_line_shown_as(&mut c6, reason_hidden).await;
+        s.receive_line(&mut c6).await;
+    }
+    let fabi = s.random_word();
+    s.send(&mut c6, format!("{fabi}\n").as_bytes()).await?;
+    s.receive_line(&mut c6).await;
+    each_receives(s, &mut [&mut c1, &mut c2, &mut c5]).await;
+    s.end().await?;
+
+    // The load steps start from an empty room. Resetting our connections first
+    // leaves no TIME_WAIT on the server's port, so it can bind again at once.
+    for conn in [c1, c2, c5, c6] {
+        let _ = conn.stream.set_zero_linger();
+    }
+
+    s.begin("vinte-clientes")?;
+    s.restart_server().await?;
+    twenty_clients(s).await?;
+    s.end().await?;
+
+    s.begin("cliente-lento")?;
+    s.restart_server().await?;
+    slow_reader(s).await?;
+    s.end().await?;
+
+    s.begin("linha-grande-demais")?;
+    s.restart_server().await?;
+    let xavi = s.random_word();
+    let zeca = s.random_word();
+    let mut x = join(s, "cliente x", &xavi).await?;
+    let mut z = join(s, "cliente z", &zeca).await?;
+    s.receive_line(&mut x).await;
+    let enorme = format!("{}\n", s.random_text(70 * 1024));
+    s.send(&mut z, enorme.as_bytes()).await?;
+    s.receive_line(&mut x).await;
+    s.receive_until_close(&mut z).await;
+    // The server may close with a FIN or, with our unread bytes in its buffer, a
+    // reset: both are "closed by the server" here.
+    let closed = matches!(z.ending, Some(Ending::Closed | Ending::Broken(_)));
+    if closed {
+        s.say("[cliente z] o servidor fechou a conexão");
+    } else {
+        s.say_how_it_ended(&z);
+    }
+    s.end().await?;
+    s.stop(Role::Server).await;
+    Ok(())
+}
+
+/// How many clients the load step connects, and how many lines each sends.
+const CLIENTS: usize = 20;
+const LINES_EACH: usize = 5;
+
+/// Twenty clients at once: every line reaches every other client exactly once,
+/// in the order its sender sent it, and never its sender.
+async fn twenty_clients(s: &mut Session) -> Flow {
+    let names: Vec<String> = (0..CLIENTS).map(|i| format!("pessoa{i:02}")).collect();
+    s.say(format!(
+        "[corretor] conecta {CLIENTS} clientes, um depois do outro"
+    ));
+    let mut conns = Vec::with_capacity(CLIENTS);
+    for (i, name) in names.iter().enumerate() {
+        let Some(conn) = quiet_join(s, &format!("cliente {}", i + 1), name).await else {
+            s.say(format!(
+                "[cliente {}] não conseguiu entrar como {name}",
+                i + 1
+            ));
+            return Err(s.fail().await);
+        };
+        conns.push(conn);
+    }
+    // Client i hears about everyone who came after it.
+    let mut notices_ok = true;
+    for (i, conn) in conns.iter_mut().enumerate() {
+        let expected: Vec<Vec<u8>> = names[i + 1..]
+            .iter()
+            .map(|n| format!("{n} entrou no chat!\n").into_bytes())
+            .collect();
+        match s.read_lines_quietly(conn, expected.len()).await {
+            Ok(got) if got == expected => {}
+            Ok(got) => {
+                notices_ok = false;
+                let first = got
+                    .iter()
+                    .zip(&expected)
+                    .position(|(a, b)| a != b)
+                    .unwrap_or(0);
+                s.say(format!(
+                    "[cliente {}] esperava {} e recebeu {}",
+                    i + 1,
+                    crate::transcript::escape(&expected[first]),
+                    crate::transcript::escape(&got[first])
+                ));
+            }
+            Err(why) => {
+                notices_ok = false;
+                s.say(format!("[cliente {}] avisos de entrada: {why}", i + 1));
+            }
+        }
+    }
+    if notices_ok {
+        s.say(format!(
+            "[{CLIENTS} clientes] cada um recebeu o aviso de entrada de quem chegou depois"
+        ));
+    }
+
+    // Everyone speaks, in turns; then everyone listens.
+    for round in 0..LINES_EACH {
+        for (i, conn) in conns.iter_mut().enumerate() {
+            let line = format!("linha {round} de {}\n", names[i]);
+            if conn.stream.write_all(line.as_bytes()).await.is_err() {
+                s.say(format!("[cliente {}] não conseguiu enviar", i + 1));
+                return Err(s.fail().await);
+            }
+        }
+    }
+    s.say(format!(
+        "[{CLIENTS} clientes] cada um envia {LINES_EACH} linhas, alternando"
+    ));
+    let wanted = (CLIENTS - 1) * LINES_EACH;
+    let mut all_ok = true;
+    for (i, conn) in conns.iter_mut().enumerate() {
+        let problem = match s.read_lines_quietly(conn, wanted).await {
+            Ok(lines) => check_delivery(&names, i, &lines),
+            Err(why) => Some(why),
+        };
+        if let Some(problem) = problem {
+            all_ok = false;
+            s.say(format!("[cliente {}] {problem}", i + 1));
+        }
+    }
+    if all_ok {
+        s.say(format!(
+            "[{CLIENTS} clientes] cada um recebeu as {wanted} linhas dos outros, uma vez cada, na ordem de cada remetente"
+        ));
+    }
+    for conn in conns {
+        let _ = conn.stream.set_zero_linger();
+    }
+    Ok(())
+}
+
+/// Joins without recording each line (the load step records a summary).
+async fn quiet_join(s: &mut Session, actor: &str, apelido: &str) -> Option<Conn> {
+    let mut conn = match crate::wire::dial(s.port()?, s.deadline()).await {
+        crate::wire::Dial::Connected(stream) => Conn::new(actor, stream),
+        crate::wire::Dial::GaveUp(_) => return None,
+    };
+    let ask = s.read_lines_quietly(&mut conn, 1).await.ok()?;
+    if ask != [b"APELIDO\n".to_vec()] {
+        return None;
+    }
+    conn.stream
+        .write_all(format!("{apelido}\n").as_bytes())
+        .await
+        .ok()?;
+    let ok = s.read_lines_quietly(&mut conn, 1).await.ok()?;
+    (ok == [b"Conectado ao servidor!\n".to_vec()]).then_some(conn)
+}
+
+/// What is wrong with what receiver `me` got, if anything.
+fn check_delivery(names: &[String], me: usize, lines: &[Vec<u8>]) -> Option<String> {
+    let mut next: HashMap<&str, usize> = HashMap::new();
+    for line in lines {
+        let text = String::from_utf8_lossy(line);
+        let Some((sender, rest)) = text.trim_end_matches('\n').split_once(": ") else {
+            return Some(format!(
+                "recebeu uma linha fora do formato: {}",
+                crate::transcript::escape(line)
+            ));
+        };
+        if sender == names[me] {
+            return Some("recebeu de volta a própria linha".to_owned());
+        }
+        let Some(from) = names.iter().position(|n| n == sender) else {
+            return Some(format!(
+                "recebeu uma linha de quem não existe: {}",
+                crate::transcript::escape(line)
+            ));
+        };
+        let round = next.entry(&names[from]).or_insert(0);
+        let expected = format!("linha {round} de {}", names[from]);
+        if rest != expected {
+            return Some(format!(
+                "linhas de {} fora de ordem, repetidas ou perdidas: esperava {:?}, recebeu {:?}",
+                names[from], expected, rest
+            ));
+        }
+        *round += 1;
+    }
+    None
+}
+
+/// Lines the talking client sends while another never reads, and their size.
+const FLOOD_LINES: usize = 1000;
+const FLOOD_LINE_BYTES: usize = 16 * 1024;
+
+/// One client never reads; another talks a lot; a third must still hear it all.
+/// A server that writes to every client while holding the lock gets stuck on
+/// the silent one, and the third hears nothing more.
+async fn slow_reader(s: &mut Session) -> Flow {
+    let lento = s.random_word();
+    let fala = s.random_word();
+    let ouve = s.random_word();
+    let mut calado = s.connect_non_reader("cliente lento").await?;
+    s.receive_line(&mut calado).await;
+    s.send(&mut calado, format!("{lento}\n").as_bytes()).await?;
+    s.receive_line(&mut calado).await;
+    let mut falante = join(s, "cliente 2", &fala).await?;
+    let mut ouvinte = join(s, "cliente 3", &ouve).await?;
+    s.receive_line(&mut falante).await;
+    s.say(format!(
+        "[cliente lento] para de ler; [cliente 2] envia {FLOOD_LINES} linhas de {} KiB",
+        FLOOD_LINE_BYTES / 1024
+    ));
+
+    let filler: String = (0..FLOOD_LINE_BYTES)
+        .map(|i| (b'a' + (i % 26) as u8) as char)
+        .collect();
+    let lines: Vec<String> = (0..FLOOD_LINES)
+        .map(|i| format!("{i:05} {filler}\n"))
+        .collect();
+    let sending = async {
+        for line in &lines {
+            falante.stream.write_all(line.as_bytes()).await?;
+        }
+        Ok::<(), std::io::Error>(())
+    };
+    // Read while sending: a listener that waits for the end would itself fall behind.
+    let hearing = async {
+        let mut heard = Vec::with_capacity(FLOOD_LINES);
+        while heard.len() < FLOOD_LINES {
+            let mut line = s.read_lines_quietly(&mut ouvinte, 1).await?;
+            // The silent client may be dropped: its leave notice may come in between.
+            if let Some(line) = line.pop().filter(|l| !l.ends_with(b" saiu do chat!\n")) {
+                heard.push(line);
+            }
+        }
+        Ok::<_, String>(heard)
+    };
+    let (sent, heard) = tokio::join!(sending, hearing);
+    let _ = calado.stream.set_zero_linger();
+    if let Err(error) = sent {
+        s.say(format!(
+            "[cliente 2] não conseguiu enviar: {}",
+            crate::wire::describe_error(&error)
+        ));
+        return Err(s.fail().await);
+    }
+    match heard {
+        Ok(got) => {
+            let in_order = got
+                .iter()
+                .zip(&lines)
+                .filter(|(g, l)| g.as_slice() == format!("{fala}: {}", l).as_bytes())
+                .count();
+            if in_order >= FLOOD_LINES {
+                s.say(format!(
+                    "[cliente 3] recebeu as {FLOOD_LINES} linhas, em ordem"
+                ));
+            } else {
+                s.say(format!(
+                    "[cliente 3] recebeu {in_order} de {FLOOD_LINES} linhas na ordem certa"
+                ));
+            }
+        }
+        Err(why) => {
+            s.note(
+                "E-CHAT-BLOQUEADO",
+                "Um cliente que não lê travou os outros: o servidor provavelmente escreve no \
+                 socket de cada cliente com o cadeado da sala na mão. Use uma fila por \
+                 cliente e uma thread escritora, e desconecte quem ficar para trás.",
+            );
+            s.say(format!("[cliente 3] {why}"));
+        }
+    }
+    Ok(())
+}
+
+async fn cliente(s: &mut Session) -> Flow {
+    let apelido = s.random_word();
+
+    s.begin("cliente-apelido")?;
+    let listener = s.listen().await?;
+    s.start(Role::Client).await?;
+    s.type_line(&apelido).await?;
+    let mut conn = s.accept(&listener).await?;
+    s.send(&mut conn, b"APELIDO\n").await?;
+    s.receive_line(&mut conn).await;
+    s.send(&mut conn, b"Conectado ao servidor!\n").await?;
+    s.expect_printed("Conectado ao servidor!").await;
+    s.end().await?;
+
+    // The client is waiting on the keyboard: only a second thread can print this.
+    s.begin("cliente-recebe")?;
+    let outra = s.random_word();
+    let fala = format!("{outra}: olá, {}", s.random_word());
+    s.send(&mut conn, format!("{fala}\n").as_bytes()).await?;
+    s.expect_printed(&fala).await;
+    let aviso = format!("{} entrou no chat!", s.random_word());
+    s.send(&mut conn, format!("{aviso}\n").as_bytes()).await?;
+    s.expect_printed(&aviso).await;
+    s.end().await?;
+
+    s.begin("cliente-envia")?;
+    let linha = format!("bom dia {}", s.random_word());
+    s.type_line(&linha).await?;
+    s.receive_line(&mut conn).await;
+    s.end().await?;
+
+    s.begin("cliente-sair")?;
+    s.close_input();
+    s.receive_until_close(&mut conn).await;
+    s.say_how_it_ended(&conn);
+    s.wait_exit(Role::Client).await?;
+    s.expect_printed("Conexão encerrada").await;
+    s.end().await?;
+    s.stop(Role::Client).await;
+
+    s.begin("cliente-apelido-em-uso")?;
+    s.start(Role::Client).await?;
+    let primeiro = s.random_word();
+    s.type_line(&primeiro).await?;
+    let mut conn = s.accept(&listener).await?;
+    s.send(&mut conn, b"APELIDO\n").await?;
+    s.receive_line(&mut conn).await;
+    let erro = format!("ERRO: o apelido {primeiro} já está em uso");
+    s.send(&mut conn, format!("{erro}\nAPELIDO\n").as_bytes())
+        .await?;
+    s.expect_printed(&erro).await;
+    let segundo = s.random_word();
+    s.type_line(&segundo).await?;
+    s.receive_line(&mut conn).await;
+    s.send(&mut conn, b"Conectado ao servidor!\n").await?;
+    s.expect_printed("Conectado ao servidor!").await;
+    s.close_input();
+    s.wait_exit(Role::Client).await?;
+    s.end().await?;
+    s.stop(Role::Client).await;
+    Ok(())
+}
