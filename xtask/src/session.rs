@@ -343,7 +343,10 @@ impl Session {
 
     /// Adds a specific diagnosis to the current step, shown if it fails.
     pub fn note(&mut self, code: &'static str, text: impl Into<String>) {
-        if let Some(current) = self.current.as_mut() {
+        if let Some(current) = self.current.as_mut()
+            // One diagnosis per cause is enough, however often it happens in a step.
+            && !current.notes.iter().any(|n| n.code == code)
+        {
             current.notes.push(Note {
                 code,
                 text: text.into(),
@@ -709,6 +712,11 @@ impl Session {
                 }
                 Some(Ok(Ok(_))) => {
                     conn.ending = Some(Ending::Closed);
+                    self.note(
+                        "E-CONEXAO-FECHADA",
+                        "A conexão foi fechada do outro lado antes de chegar uma linha completa \
+                         (terminada em \\n): a conversa acabou cedo demais.",
+                    );
                     "o outro lado fechou a conexão (EOF) antes do fim da linha".to_owned()
                 }
                 Some(Ok(Err(error))) => {

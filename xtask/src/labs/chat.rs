@@ -340,33 +340,8 @@ async fn slow_reader(s: &mut Session) -> Flow {
     let lines: Vec<String> = (0..FLOOD_LINES)
         .map(|i| format!("{i:05} {filler}\n"))
         .collect();
-    let sending = async {
-        for line in &lines {
-            falante.stream.write_all(line.as_bytes()).await?;
-        }
-        Ok::<(), std::io::Error>(())
-    };
-    // Read while sending: a listener that waits for the end would itself fall behind.
-    let hearing = async {
-        let mut heard = Vec::with_capacity(FLOOD_LINES);
-        while heard.len() < FLOOD_LINES {
-            let mut line = s.read_lines_quietly(&mut ouvinte, 1).await?;
-            // The silent client may be dropped: its leave notice may come in between.
-            if let Some(line) = line.pop().filter(|l| !l.ends_with(b" saiu do chat!\n")) {
-                heard.push(line);
-            }
-        }
-        Ok::<_, String>(heard)
-    };
-    let (sent, heard) = tokio::join!(sending, hearing);
+    let heard = flood(s, &mut falante, &mut ouvinte, &lines).await;
     let _ = calado.stream.set_zero_linger();
-    if let Err(error) = sent {
-        s.say(format!(
-            "[cliente 2] não conseguiu enviar: {}",
-            crate::wire::describe_error(&error)
-        ));
-        return Err(s.fail().await);
-    }
     match heard {
         Ok(got) => {
             let in_order = got
@@ -395,6 +370,52 @@ async fn slow_reader(s: &mut Session) -> Flow {
         }
     }
     Ok(())
+}
+
+/// How many lines the talker may be ahead of the listener. Below the server's
+/// queue bound, so the listener itself never falls behind; far below what the
+/// silent client's buffers and queue hold, so the server must deal with it.
+const FLOOD_WINDOW: usize = 64;
+
+/// The talker sends `lines`, never more than [`FLOOD_WINDOW`] ahead of what the
+/// listener has heard; returns what the listener heard (leave notices of the
+/// silent client, which the server may drop, are skipped).
+async fn flood(
+    s: &Session,
+    talker: &mut Conn,
+    listener: &mut Conn,
+    lines: &[String],
+) -> Result<Vec<Vec<u8>>, String> {
+    let mut sent = 0;
+    let mut heard = Vec::with_capacity(lines.len());
+    while heard.len() < lines.len() {
+        while sent < lines.len() && sent - heard.len() < FLOOD_WINDOW {
+            let write = talker.stream.write_all(lines[sent].as_bytes());
+            match tokio::time::timeout_at(s.deadline(), write).await {
+                Ok(Ok(())) => sent += 1,
+                Ok(Err(error)) => {
+                    let why = crate::wire::describe_error(&error);
+                    return Err(format!("o [cliente 2] não conseguiu enviar: {why}"));
+                }
+                Err(_) => {
+                    return Err(format!(
+                        "o servidor parou de ler o [cliente 2] depois de {sent} linhas"
+                    ));
+                }
+            }
+        }
+        let mut line = s.read_lines_quietly(listener, 1).await.map_err(|why| {
+            format!(
+                "{why}; tinha recebido {} de {} linhas",
+                heard.len(),
+                lines.len()
+            )
+        })?;
+        if let Some(line) = line.pop().filter(|l| !l.ends_with(b" saiu do chat!\n")) {
+            heard.push(line);
+        }
+    }
+    Ok(heard)
 }
 
 async fn cliente(s: &mut Session) -> Flow {
