@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use xtask::session::{Options, Status};
 
-/// Runs a fixture server with a pid file and returns (failing step, codes).
+/// Runs a fixture server of lab 01 with a pid file and returns (failing step, codes).
 fn broken_server(
     script: &str,
     timeout_ms: u64,
@@ -18,18 +18,50 @@ fn broken_server(
     Option<(&'static str, Vec<&'static str>)>,
     xtask::check::Report,
 ) {
-    let lab = comum::lab("01");
     let pid_file =
         std::env::temp_dir().join(format!("tomada-{}-{script}.pids", std::process::id()));
     let _ = std::fs::remove_file(&pid_file);
     let command = format!("TOMADA_PID_ARQUIVO={} python3 {script}", pid_file.display());
-    let (report, _) = comum::grade(
-        lab,
-        &comum::fixture(lab, Some(&command), None),
-        comum::options(timeout_ms),
-    );
+    let report = server_only("01", &command, timeout_ms);
     assert_nothing_left(&pid_file);
     (comum::first_failure(&report), report)
+}
+
+/// Grades `command` (run from `tests/fixtures/<lab>/`) as the server of `lab`.
+fn server_only(lab: &str, command: &str, timeout_ms: u64) -> xtask::check::Report {
+    let lab = comum::lab(lab);
+    let target = comum::fixture(lab, Some(command), None);
+    comum::grade(lab, &target, comum::options(timeout_ms)).0
+}
+
+/// The server steps all passed (bonus included) and the client steps were skipped.
+fn assert_server_steps_pass(report: &xtask::check::Report) {
+    assert!(report.passed(), "{}", comum::describe(report));
+    for r in &report.results {
+        let expected = match r.step.role {
+            xtask::catalog::Role::Server => Status::Passed,
+            xtask::catalog::Role::Client => Status::Skipped,
+        };
+        assert_eq!(
+            r.status,
+            expected,
+            "{}: {}",
+            r.step.id,
+            comum::describe(report)
+        );
+    }
+}
+
+/// The first failure is at `step` and its diagnoses include `code`.
+fn assert_fails_at(report: &xtask::check::Report, step: &str, code: &str) {
+    let (failed, codes) = comum::first_failure(report)
+        .unwrap_or_else(|| panic!("não falhou: {}", comum::describe(report)));
+    assert_eq!(failed, step, "{}", comum::describe(report));
+    assert!(
+        codes.contains(&code),
+        "{code} ausente em {codes:?}: {}",
+        comum::describe(report)
+    );
 }
 
 /// Every pid the fixture wrote down is gone (or a zombie awaiting its reaper).
@@ -233,4 +265,80 @@ fn cliente_do_tutorial_em_python_passa() {
     );
     assert!(report.passed(), "{}", comum::describe(&report));
     assert_eq!(report.count(Status::Passed), 3);
+}
+
+// ---- laboratório 02 (echo) ----------------------------------------------------
+
+/// An echo server written independently (Python, bytes, threads) passes every
+/// server step, the bonus included.
+#[test]
+fn eco_independente_em_python_passa() {
+    assert_server_steps_pass(&server_only("02", "python3 eco.py", 5000));
+}
+
+/// The tutorial's echo (each `recv(1024)` is a message) fails at the long line,
+/// and the diagnosis says the reply came in pieces.
+#[test]
+fn eco_do_tutorial_falha_na_linha_longa() {
+    let report = server_only("02", "python3 eco.py tutorial", 2000);
+    assert_fails_at(&report, "linha-longa", "E-ECO-FRAGMENTADO");
+    let note = &report.results[3].notes[0].text;
+    assert!(
+        note.starts_with(
+            "A resposta chegou em pedaços: o servidor tratou cada leitura como uma mensagem inteira"
+        ),
+        "{note}"
+    );
+}
+
+/// No "Echo: " prefix: step 1.
+#[test]
+fn eco_sem_prefixo_falha_na_primeira_linha() {
+    let report = server_only("02", "python3 eco.py sem-prefixo", 2000);
+    assert_fails_at(&report, "uma-linha", "E-BYTES-DIFERENTES");
+}
+
+/// Serves one client then exits: step 3, and the grader says it exited.
+#[test]
+fn eco_de_um_cliente_so_falha_no_segundo_cliente() {
+    let report = server_only("02", "python3 eco.py um-cliente", 2000);
+    assert_fails_at(&report, "segundo-cliente", "E-PROGRAMA-TERMINOU");
+}
+
+// ---- laboratório 03 (chat) ----------------------------------------------------
+
+/// A chat server written independently (Python, `queue`, makefile) passes every
+/// server step.
+#[test]
+fn chat_independente_em_python_passa() {
+    assert_server_steps_pass(&server_only("03", "python3 chat.py", 5000));
+}
+
+/// Echoing a line to its sender fails at "mensagem", named as such.
+#[test]
+fn chat_que_devolve_ao_remetente_falha_na_mensagem() {
+    let report = server_only("03", "python3 chat.py eco-ao-remetente", 2000);
+    assert_fails_at(&report, "mensagem", "E-ECO-AO-REMETENTE");
+}
+
+/// Trusting the name in the client's text fails at "nome-pelo-servidor".
+#[test]
+fn chat_que_confia_no_nome_falha_no_nome_pelo_servidor() {
+    let report = server_only("03", "python3 chat.py confia-no-nome", 2000);
+    assert_fails_at(&report, "nome-pelo-servidor", "E-BYTES-DIFERENTES");
+}
+
+/// No leave notice: "saida-limpa" waits for it in vain.
+#[test]
+fn chat_sem_aviso_de_saida_falha_na_saida() {
+    let report = server_only("03", "python3 chat.py sem-aviso-de-saida", 1500);
+    assert_fails_at(&report, "saida-limpa", "E-SEM-RESPOSTA");
+}
+
+/// Writing to sockets under the lock: a client that never reads freezes the
+/// room, and the diagnosis says why.
+#[test]
+fn chat_que_bloqueia_no_cliente_lento_falha() {
+    let report = server_only("03", "python3 chat.py bloqueia-no-lento", 2000);
+    assert_fails_at(&report, "cliente-lento", "E-CHAT-BLOQUEADO");
 }

@@ -56,6 +56,9 @@ pub struct Lab {
     /// The chapters that teach it, relative to `book/src/`.
     pub chapters: &'static [&'static str],
     pub steps: &'static [Step],
+    /// Whether the server serves clients until stopped (from lab 02 on); lab
+    /// 01's serves one and exits, so its exit is not a failure in itself.
+    pub server_runs_forever: bool,
     /// The code that drives the conversation step by step.
     pub scenario: Scenario,
 }
@@ -130,6 +133,7 @@ const BASICO: Lab = Lab {
         "01-basico/cliente-basico.md",
     ],
     scenario: labs::basico::scenario,
+    server_runs_forever: false,
     steps: &[
         Step {
             id: "conecta",
@@ -207,6 +211,7 @@ const ECHO: Lab = Lab {
     title: "Servidor echo e cliente echo",
     chapters: &["02-echo/servidor-echo.md", "02-echo/cliente-echo.md"],
     scenario: labs::echo::scenario,
+    server_runs_forever: true,
     steps: &[
         Step {
             id: "uma-linha",
@@ -347,6 +352,7 @@ const CHAT: Lab = Lab {
     title: "Servidor de chat com threads e cliente de chat",
     chapters: &["03-chat/servidor-chat.md", "03-chat/cliente-chat.md"],
     scenario: labs::chat::scenario,
+    server_runs_forever: true,
     steps: &[
         Step {
             id: "entrar",

@@ -190,8 +190,14 @@ pub fn print_summary(report: &Report) {
     let passed = report.count(Status::Passed);
     let line = format!("{passed} de {total} passos passaram");
     if report.passed() {
-        let not_run = total - passed - report.count(Status::Skipped);
-        if not_run > 0 {
+        let skipped = report.count(Status::Skipped);
+        let not_run = total - passed - skipped;
+        if skipped > 0 {
+            println!(
+                "{} {line} ({skipped} não avaliados: esta execução avaliou só um dos lados).",
+                "✓".green().bold()
+            );
+        } else if not_run > 0 {
             println!(
                 "{} {line} (os demais não foram pedidos nesta execução).",
                 "✓".green().bold()

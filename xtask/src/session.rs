@@ -191,6 +191,14 @@ impl Session {
         }
     }
 
+    /// Starts the part of the scenario that grades `role`. Random placeholders are
+    /// numbered from 1 in each part, so a run that grades only the client
+    /// (`--client-cmd`) shows the same labels as a full run.
+    pub fn begin_part(&mut self, role: Role) -> bool {
+        self.random_count = 0;
+        self.wants(role)
+    }
+
     /// Whether this run grades `role` (both, unless `--server-cmd`/`--client-cmd`).
     pub fn wants(&self, role: Role) -> bool {
         self.launches[slot(role)].is_some()
@@ -245,8 +253,9 @@ impl Session {
         let passed = !current.forced_failure && expected == current.lines;
         let mut outputs = Vec::new();
         if !passed {
+            // After the scenario's own diagnoses, which name the cause more precisely.
             if let Some((code, text)) = first_difference(&expected, &current.lines) {
-                current.notes.insert(0, Note { code, text });
+                current.notes.push(Note { code, text });
             }
             self.explain_programs(&mut current.notes, &mut outputs)
                 .await;
@@ -287,10 +296,16 @@ impl Session {
             let _ = tokio::time::timeout(Duration::from_millis(500), program.wait()).await;
             if let Some(status) = program.try_status() {
                 program.flush_output(Duration::from_millis(500)).await;
-                if !status.success() {
+                let should_run = role == Role::Server && self.lab.server_runs_forever;
+                if !status.success() || should_run {
+                    let tail = if should_run {
+                        ", mas deveria continuar atendendo"
+                    } else {
+                        ""
+                    };
                     notes.push(Note {
                         code: "E-PROGRAMA-TERMINOU",
-                        text: format!("O {name} terminou com {}.", describe_status(status)),
+                        text: format!("O {name} terminou com {}{tail}.", describe_status(status)),
                     });
                 }
             }
@@ -786,6 +801,10 @@ impl Session {
     /// room for a step that must not see earlier clients.
     pub async fn restart_server(&mut self) -> Flow {
         self.stop(Role::Server).await;
+        // The old listener must be gone, or the next connection could land in it.
+        if let Some(port) = self.port {
+            wire::wait_until_closed(port, self.deadline()).await;
+        }
         self.start(Role::Server).await
     }
 

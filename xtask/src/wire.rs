@@ -76,6 +76,25 @@ pub async fn dial_with_buffer(port: u16, deadline: Instant, recv_buffer: Option<
     }
 }
 
+/// Waits until nothing listens on `port` any more (a connection is refused):
+/// a killed server's sockets close a moment after the kill. True if it happened
+/// before the deadline.
+pub async fn wait_until_closed(port: u16, deadline: Instant) -> bool {
+    let mut backoff = Duration::from_millis(2);
+    loop {
+        match tokio::time::timeout_at(deadline, TcpStream::connect(loopback(port))).await {
+            Ok(Err(_)) => return true,
+            Err(_) => return false,
+            // Still the old listener: drop the connection, retry after a backoff.
+            Ok(Ok(_)) if Instant::now() + backoff < deadline => {
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_millis(50));
+            }
+            Ok(Ok(_)) => return false,
+        }
+    }
+}
+
 /// How a read until close ended.
 #[derive(Debug)]
 pub enum Ending {

@@ -17,10 +17,10 @@ use crate::wire::Ending;
 
 pub fn scenario(s: &mut Session) -> Pin<Box<dyn Future<Output = Flow> + '_>> {
     Box::pin(async move {
-        if s.wants(Role::Server) {
+        if s.begin_part(Role::Server) {
             servidor(s).await?;
         }
-        if s.wants(Role::Client) {
+        if s.begin_part(Role::Client) {
             cliente(s).await?;
         }
         Ok(())
@@ -74,7 +74,13 @@ async fn servidor(s: &mut Session) -> Flow {
     s.receive_line(&mut c2).await;
     let resposta = format!("tudo bem? {}", s.random_word());
     s.send(&mut c2, format!("{resposta}\n").as_bytes()).await?;
-    s.receive_line(&mut c1).await;
+    let got = s.receive_line(&mut c1).await;
+    if got.ends_with(format!(": {oi}\n").as_bytes()) {
+        s.note(
+            "E-ECO-AO-REMETENTE",
+            "Quem enviou a linha recebeu-a de volta: na difusão, pule o remetente.",
+        );
+    }
     s.end().await?;
 
     // bia writes "ana: ..." and still shows up as bia: the server sets the name.

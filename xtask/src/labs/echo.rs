@@ -14,10 +14,10 @@ use crate::session::{Conn, Flow, Session};
 
 pub fn scenario(s: &mut Session) -> Pin<Box<dyn Future<Output = Flow> + '_>> {
     Box::pin(async move {
-        if s.wants(Role::Server) {
+        if s.begin_part(Role::Server) {
             servidor(s).await?;
         }
-        if s.wants(Role::Client) {
+        if s.begin_part(Role::Client) {
             cliente(s).await?;
         }
         Ok(())
