@@ -15,6 +15,10 @@
 //! - `compile`: building a lab crate.
 //! - `check`: one grading run, end to end.
 //! - `report`: terminal and JSON output.
+//! - `run`: one graded run as the command line shows it (shared by `check` and `watch`).
+//! - `learner`: `list`, `next`, `hint`, `reset`, `solution`.
+//! - `watch`: re-grading on save, single-key commands.
+//! - `progress`: the learner's progress file (`.tomada/progresso.json`).
 //!
 //! The binary (`main.rs`) is only the command line on top of this library; the
 //! workbook's tests use the library directly.
@@ -23,8 +27,12 @@ pub mod catalog;
 pub mod check;
 pub mod compile;
 pub mod labs;
+pub mod learner;
 pub mod process;
+pub mod progress;
 pub mod report;
+pub mod run;
 pub mod session;
 pub mod transcript;
+pub mod watch;
 pub mod wire;

@@ -9,7 +9,10 @@ use colored::Colorize;
 
 use xtask::catalog::{self, Variant};
 use xtask::check::{self, Target};
-use xtask::report::{self, Reproduce};
+use xtask::learner;
+use xtask::progress::Progress;
+use xtask::report;
+use xtask::run::{self, Interrupted, Output};
 use xtask::session::Options;
 
 #[derive(Parser)]
@@ -27,8 +30,38 @@ struct Cli {
 enum Command {
     /// Avalia um laboratório: compila, conversa com o programa pela rede e compara.
     Check(CheckArgs),
-    /// Lista os laboratórios e os passos de cada um.
+    /// Avalia de novo a cada arquivo salvo; teclas: n próximo, h dica, r rodar, l lista, q sair.
+    Watch {
+        /// O laboratório (padrão: o próximo não concluído).
+        lab: Option<String>,
+        /// Verifica mudanças periodicamente em vez de esperar eventos do sistema.
+        #[arg(long)]
+        poll: bool,
+    },
+    /// Lista os laboratórios, o seu progresso e os passos de cada um.
     List,
+    /// Diz qual é o próximo laboratório não concluído e o capítulo dele.
+    Next,
+    /// Mostra a dica de um passo (padrão: o que falhou por último).
+    Hint {
+        lab: String,
+        /// Número ou nome do passo.
+        step: Option<String>,
+    },
+    /// Devolve o ponto de partida de um laboratório ao original (com cópia de segurança).
+    Reset {
+        lab: String,
+        /// Não pergunta antes.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Mostra a solução de um laboratório (pergunta antes, se ele não foi concluído).
+    Solution {
+        lab: String,
+        /// Não pergunta antes.
+        #[arg(long)]
+        yes: bool,
+    },
     /// Gera o livro em book/html e verifica includes e links.
     Book,
 }
@@ -72,49 +105,87 @@ enum Format {
     Json,
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match cli.command {
-        Command::List => {
-            list();
-            ExitCode::SUCCESS
+/// No Rust panic trace reaches the user: a closed stdout (`| head`) ends the
+/// program quietly, anything else is reported in pt-BR. Either way, the
+/// programs under test are killed first.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        xtask::process::kill_all_live();
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.contains("failed printing to") {
+            std::process::exit(141);
         }
-        Command::Check(args) => run_check(args),
-        Command::Book => run_book(),
+        let place = info
+            .location()
+            .map(|l| format!(" ({}:{})", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!(
+            "Erro interno do corretor{place}: {message}\nIsto é um defeito da apostila, não do \
+             seu código. Avise quem a mantém, com a mensagem acima."
+        );
+    }));
+}
+
+fn main() -> ExitCode {
+    install_panic_hook();
+    let cli = Cli::parse();
+    let root = check::workbook_root();
+    report::setup_color();
+    let result = match cli.command {
+        Command::Check(args) => return run_check(args),
+        Command::Book => return run_book(),
+        Command::List => {
+            learner::list(&root);
+            Ok(())
+        }
+        Command::Next => {
+            learner::next(&root);
+            Ok(())
+        }
+        Command::Hint { lab, step } => find_lab(&lab).and_then(|lab| learner::hint(&root, lab, step.as_deref())),
+        Command::Reset { lab, yes } => find_lab(&lab).and_then(|lab| learner::reset(&root, lab, yes)),
+        Command::Solution { lab, yes } => find_lab(&lab).and_then(|lab| learner::solution(&root, lab, yes)),
+        Command::Watch { lab, poll } => {
+            let lab = match lab {
+                Some(query) => find_lab(&query),
+                None => Ok(Progress::load(&root).next_lab().unwrap_or(&catalog::LABS[0])),
+            };
+            lab.and_then(|lab| xtask::watch::watch(&root, lab, poll))
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(why) => {
+            eprintln!("{} {why}", "Erro:".red().bold());
+            ExitCode::from(2)
+        }
     }
 }
 
-fn list() {
-    for lab in catalog::LABS {
-        println!("{} {} — {}", lab.number.bold(), lab.dir, lab.title);
-        for (i, step) in lab.steps.iter().enumerate() {
-            let bonus = if step.required { "" } else { " (bônus)" };
-            println!(
-                "   {:>2} {:<18} [{}] {}{bonus}",
-                i + 1,
-                step.id,
-                step.role.label(),
-                step.title
-            );
-        }
-        println!();
-    }
-    println!("Avalie com: cargo xtask check 01");
+/// Finds a lab by number or name, or explains which ones exist.
+fn find_lab(query: &str) -> Result<&'static catalog::Lab, String> {
+    catalog::find(query).ok_or_else(|| {
+        let known: Vec<_> = catalog::LABS.iter().map(|l| l.dir).collect();
+        format!(
+            "não existe o laboratório {query:?}. Os laboratórios são: {}.",
+            known.join(", ")
+        )
+    })
 }
 
 fn run_check(args: CheckArgs) -> ExitCode {
-    let Some(lab) = catalog::find(&args.lab) else {
-        let known: Vec<_> = catalog::LABS.iter().map(|l| l.dir).collect();
-        eprintln!(
-            "{} não existe o laboratório {:?}. Os laboratórios são: {}.",
-            "Erro:".red().bold(),
-            args.lab,
-            known.join(", ")
-        );
-        return ExitCode::from(2);
+    let lab = match find_lab(&args.lab) {
+        Ok(lab) => lab,
+        Err(why) => {
+            eprintln!("{} {why}", "Erro:".red().bold());
+            return ExitCode::from(2);
+        }
     };
-    let human = args.format == Format::Human;
-    let color = if human { report::setup_color() } else { false };
     let variant = if args.solution {
         Variant::Solution
     } else {
@@ -131,66 +202,21 @@ fn run_check(args: CheckArgs) -> ExitCode {
         fixed_port: args.port,
         record: false,
     };
-    let reproduce = Reproduce::new(lab, &target, args.port);
-    let seed = opts.seed;
-    let root = check::workbook_root();
-
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("Erro: não consegui iniciar o runtime ({e}).");
-            return ExitCode::from(2);
-        }
+    let output = match args.format {
+        Format::Human => Output::Human,
+        Format::Json => Output::Json,
     };
-    let outcome = runtime.block_on(async {
-        if human {
-            report::print_header(lab, &target.describe(lab));
-            println!("Compilando…");
-        }
-        let mut before_run = || {
-            if human {
-                println!("Conversando com o programa pela rede (127.0.0.1):\n");
-            }
-        };
-        let on_step: Box<dyn FnMut(&xtask::session::StepResult)> = if human {
-            Box::new(move |result| report::print_step(result, &reproduce, seed))
-        } else {
-            Box::new(|_| {})
-        };
-        let grading = check::grade(&root, lab, &target, opts, color, &mut before_run, on_step);
-        tokio::select! {
-            report = grading => Some(report),
-            _ = tokio::signal::ctrl_c() => None,
-        }
-    });
-    let report = match outcome {
-        None => {
-            // The programs run in their own process groups: Ctrl-C did not reach them.
-            xtask::process::kill_all_live();
+    match run::grade_and_print(&check::workbook_root(), lab, &target, opts, output) {
+        Ok(report) if report.passed() => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::FAILURE,
+        Err(Interrupted::CtrlC) => {
             eprintln!("\nInterrompido. Os programas em teste foram encerrados.");
-            return ExitCode::from(130);
+            ExitCode::from(130)
         }
-        Some(Err(error)) => {
-            eprintln!("{} {error}", "Erro:".red().bold());
-            return ExitCode::from(2);
+        Err(Interrupted::Error(why)) => {
+            eprintln!("{} {why}", "Erro:".red().bold());
+            ExitCode::from(2)
         }
-        Some(Ok(report)) => report,
-    };
-    if human {
-        report::print_summary(&report);
-    } else {
-        match serde_json::to_string_pretty(&report::json(&report)) {
-            Ok(text) => println!("{text}"),
-            Err(e) => eprintln!("Erro ao gerar o JSON: {e}"),
-        }
-    }
-    if report.passed() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
     }
 }
 
