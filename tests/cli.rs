@@ -3,30 +3,11 @@
 
 mod comum;
 
-use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-/// The xtask binary, built once for this test file (as `cargo xtask` would).
 fn xtask() -> Command {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    let bin = BIN.get_or_init(|| {
-        let root = comum::root();
-        let status = Command::new(std::env::var_os("CARGO").unwrap_or("cargo".into()))
-            .current_dir(&root)
-            .args(["build", "--quiet", "--package", "xtask"])
-            .status()
-            .expect("cargo build");
-        assert!(status.success());
-        root.join("target/debug/xtask")
-    });
-    let mut command = Command::new(bin);
-    command
-        .current_dir(comum::root())
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null());
-    command
+    comum::xtask()
 }
 
 fn run(args: &[&str]) -> (i32, String, String) {

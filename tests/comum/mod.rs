@@ -2,7 +2,9 @@
 
 #![allow(dead_code)] // each test file uses a different part of this module
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -88,4 +90,71 @@ pub fn describe(report: &Report) -> String {
         ));
     }
     out
+}
+
+/// The xtask binary (built once per test file, as `cargo xtask` would), with
+/// colour off and no standard input.
+pub fn xtask() -> Command {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    let bin = BIN.get_or_init(|| {
+        let root = root();
+        let status = Command::new(std::env::var_os("CARGO").unwrap_or("cargo".into()))
+            .current_dir(&root)
+            .args(["build", "--quiet", "--package", "xtask"])
+            .status()
+            .expect("cargo build");
+        assert!(status.success());
+        root.join("target/debug/xtask")
+    });
+    let mut command = Command::new(bin);
+    command
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null());
+    command
+}
+
+/// A private copy of the workbook (the files git tracks, as they are now) in a
+/// temporary folder, with its own git history: for tests that edit a lab.
+pub fn workbook_copy(name: &str) -> PathBuf {
+    let root = root();
+    let copy = std::env::temp_dir().join(format!("tomada-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&copy);
+    let listed = Command::new("git")
+        .current_dir(&root)
+        .args(["ls-files", "-z"])
+        .output()
+        .expect("git ls-files");
+    for file in listed.stdout.split(|&b| b == 0).filter(|f| !f.is_empty()) {
+        let relative = Path::new(std::str::from_utf8(file).expect("caminho UTF-8"));
+        let from = root.join(relative);
+        if !from.exists() {
+            continue; // deleted in the working tree
+        }
+        let to = copy.join(relative);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(&from, &to).unwrap();
+    }
+    for args in [
+        &["init", "-q"][..],
+        &["add", "-A"],
+        &[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "commit",
+            "-qm",
+            "base",
+        ],
+    ] {
+        let ok = Command::new("git")
+            .current_dir(&copy)
+            .args(args)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "git {args:?} falhou");
+    }
+    copy
 }
