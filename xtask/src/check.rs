@@ -74,10 +74,9 @@ impl Report {
     /// Only this marks a lab as done in the learner's progress.
     pub fn passed_completely(&self) -> bool {
         self.passed()
-            && self
-                .results
-                .iter()
-                .all(|r| r.status == Status::Passed || (!r.step.required && r.status == Status::Failed))
+            && self.results.iter().all(|r| {
+                r.status == Status::Passed || (!r.step.required && r.status == Status::Failed)
+            })
     }
 
     pub fn count(&self, status: Status) -> usize {

@@ -63,7 +63,10 @@ pub fn next(root: &Path) {
             state.passed_steps, state.total_steps
         );
     }
-    println!("Leia: book/src/{}", lab.chapters.first().copied().unwrap_or(""));
+    println!(
+        "Leia: book/src/{}",
+        lab.chapters.first().copied().unwrap_or("")
+    );
     println!("Edite: {}/", lab.crate_dir(Variant::Starter).display());
     println!("Avalie: cargo xtask check {}", lab.number);
 }
@@ -129,7 +132,10 @@ fn confirm(question: &str) -> bool {
     if std::io::stdin().lock().read_line(&mut answer).is_err() {
         return false;
     }
-    matches!(answer.trim().to_lowercase().as_str(), "s" | "sim" | "y" | "yes")
+    matches!(
+        answer.trim().to_lowercase().as_str(),
+        "s" | "sim" | "y" | "yes"
+    )
 }
 
 /// `cargo xtask reset <lab>`: puts the starter back as it came, after a backup
@@ -137,15 +143,30 @@ fn confirm(question: &str) -> bool {
 pub fn reset(root: &Path, lab: &Lab, yes: bool) -> Result<(), String> {
     let dir = lab.crate_dir(Variant::Starter);
     let base = pristine_commit(root)?;
-    let files = git(root, &["ls-tree", "-r", "--name-only", &base, "--", &dir.to_string_lossy()])?;
+    let files = git(
+        root,
+        &[
+            "ls-tree",
+            "-r",
+            "--name-only",
+            &base,
+            "--",
+            &dir.to_string_lossy(),
+        ],
+    )?;
     let files: Vec<&str> = files.lines().filter(|l| !l.is_empty()).collect();
     if files.is_empty() {
-        return Err(format!("o git não conhece {} no commit {base}", dir.display()));
+        return Err(format!(
+            "o git não conhece {} no commit {base}",
+            dir.display()
+        ));
     }
     let stamp = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    let backup = progress::state_dir(root).join("copias").join(format!("{}-{stamp}", lab.dir));
+    let backup = progress::state_dir(root)
+        .join("copias")
+        .join(format!("{}-{stamp}", lab.dir));
     if !yes
         && !confirm(&format!(
             "Isto devolve {} ao ponto de partida; os seus arquivos vão para {}. Continuar?",
@@ -155,10 +176,15 @@ pub fn reset(root: &Path, lab: &Lab, yes: bool) -> Result<(), String> {
     {
         return Err("nada foi mudado (confirme com s, ou use --yes)".to_owned());
     }
-    copy_tree(&root.join(&dir), &backup).map_err(|e| format!("não consegui fazer a cópia de segurança: {e}"))?;
+    copy_tree(&root.join(&dir), &backup)
+        .map_err(|e| format!("não consegui fazer a cópia de segurança: {e}"))?;
     // Files the learner added are removed (they stay in the backup).
     for extra in walk(&root.join(&dir)) {
-        let relative = extra.strip_prefix(root).unwrap_or(&extra).to_string_lossy().into_owned();
+        let relative = extra
+            .strip_prefix(root)
+            .unwrap_or(&extra)
+            .to_string_lossy()
+            .into_owned();
         if !files.contains(&relative.as_str()) {
             let _ = std::fs::remove_file(&extra);
         }
@@ -257,7 +283,10 @@ pub fn solution(root: &Path, lab: &Lab, yes: bool) -> Result<(), String> {
         ));
     }
     let dir = root.join(lab.crate_dir(Variant::Solution));
-    for file in walk(&dir).into_iter().filter(|f| f.extension().is_some_and(|e| e == "rs")) {
+    for file in walk(&dir)
+        .into_iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "rs"))
+    {
         let shown = file.strip_prefix(root).unwrap_or(&file);
         println!("{}", format!("── {} ", shown.display()).bold());
         let text = std::fs::read_to_string(&file).map_err(|e| e.to_string())?;

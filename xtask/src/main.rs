@@ -147,13 +147,21 @@ fn main() -> ExitCode {
             learner::next(&root);
             Ok(())
         }
-        Command::Hint { lab, step } => find_lab(&lab).and_then(|lab| learner::hint(&root, lab, step.as_deref())),
-        Command::Reset { lab, yes } => find_lab(&lab).and_then(|lab| learner::reset(&root, lab, yes)),
-        Command::Solution { lab, yes } => find_lab(&lab).and_then(|lab| learner::solution(&root, lab, yes)),
+        Command::Hint { lab, step } => {
+            find_lab(&lab).and_then(|lab| learner::hint(&root, lab, step.as_deref()))
+        }
+        Command::Reset { lab, yes } => {
+            find_lab(&lab).and_then(|lab| learner::reset(&root, lab, yes))
+        }
+        Command::Solution { lab, yes } => {
+            find_lab(&lab).and_then(|lab| learner::solution(&root, lab, yes))
+        }
         Command::Watch { lab, poll } => {
             let lab = match lab {
                 Some(query) => find_lab(&query),
-                None => Ok(Progress::load(&root).next_lab().unwrap_or(&catalog::LABS[0])),
+                None => Ok(Progress::load(&root)
+                    .next_lab()
+                    .unwrap_or(&catalog::LABS[0])),
             };
             lab.and_then(|lab| xtask::watch::watch(&root, lab, poll))
         }

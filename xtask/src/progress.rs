@@ -65,7 +65,10 @@ impl Progress {
         };
         let number = |key: &str| entry.get(key).and_then(Value::as_u64).unwrap_or(0) as usize;
         LabProgress {
-            done: entry.get("concluido").and_then(Value::as_bool).unwrap_or(false),
+            done: entry
+                .get("concluido")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
             passed_steps: number("passos_ok"),
             total_steps: lab.steps.len(),
             first_failure: entry

@@ -81,11 +81,17 @@ pub fn grade_and_print(
     }
     // Only the learner's own crate counts as progress (not the solution, not
     // a command given with --server-cmd/--client-cmd).
-    if target.variant == Variant::Starter && target.server_cmd.is_none() && target.client_cmd.is_none() {
+    if target.variant == Variant::Starter
+        && target.server_cmd.is_none()
+        && target.client_cmd.is_none()
+    {
         let mut progress = Progress::load(root);
         progress.record(&report);
         if let Err(e) = progress.save(root) {
-            eprintln!("{} não consegui guardar o progresso: {e}", "Aviso:".yellow());
+            eprintln!(
+                "{} não consegui guardar o progresso: {e}",
+                "Aviso:".yellow()
+            );
         }
     }
     Ok(report)

@@ -56,7 +56,8 @@ pub fn watch(root: &Path, start: &'static Lab, force_poll: bool) -> Result<(), S
     let (tx, rx) = mpsc::channel();
     spawn_key_reader(tx.clone(), interactive);
     let mut lab = start;
-    let (mut watcher, polling) = make_watcher(tx, force_poll, &root.join(lab.crate_dir(Variant::Starter)))?;
+    let (mut watcher, polling) =
+        make_watcher(tx, force_poll, &root.join(lab.crate_dir(Variant::Starter)))?;
     watch_dir(watcher.as_mut(), &crate_dir(root, lab))?;
     let mut last = grade(root, lab, interactive, polling)?;
     loop {
@@ -89,7 +90,9 @@ pub fn watch(root: &Path, start: &'static Lab, force_poll: bool) -> Result<(), S
             Event::Key(_) => {}
         }
     }
-    println!("\r\nAté a próxima! Seu progresso fica guardado: `cargo xtask next` mostra onde parou.\r");
+    println!(
+        "\r\nAté a próxima! Seu progresso fica guardado: `cargo xtask next` mostra onde parou.\r"
+    );
     Ok(())
 }
 
@@ -152,11 +155,13 @@ fn make_watcher(
 ) -> Result<(Box<dyn Watcher>, bool), String> {
     let handler = move |result: notify::Result<notify::Event>| {
         let Ok(event) = result else { return };
-        let relevant = matches!(event.kind, EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_))
-            && event.paths.iter().any(|p| {
-                !p.components().any(|c| c.as_os_str() == "target")
-                    && p.extension().is_some_and(|e| e == "rs" || e == "toml")
-            });
+        let relevant = matches!(
+            event.kind,
+            EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_)
+        ) && event.paths.iter().any(|p| {
+            !p.components().any(|c| c.as_os_str() == "target")
+                && p.extension().is_some_and(|e| e == "rs" || e == "toml")
+        });
         if relevant {
             let _ = tx.send(Event::Changed);
         }
@@ -205,7 +210,12 @@ fn settle(rx: &Receiver<Event>) {
     }
 }
 
-fn grade(root: &Path, lab: &'static Lab, interactive: bool, polling: bool) -> Result<Option<Report>, String> {
+fn grade(
+    root: &Path,
+    lab: &'static Lab,
+    interactive: bool,
+    polling: bool,
+) -> Result<Option<Report>, String> {
     if interactive {
         let _ = crossterm::execute!(
             std::io::stdout(),
@@ -231,14 +241,26 @@ fn grade(root: &Path, lab: &'static Lab, interactive: bool, polling: bool) -> Re
 fn footer(lab: &Lab, polling: bool, last: Option<&Report>) {
     println!();
     if last.is_some_and(Report::passed_completely) {
-        println!("{}", "✓ Laboratório concluído! Tecle n para ir ao próximo.".green().bold());
+        println!(
+            "{}",
+            "✓ Laboratório concluído! Tecle n para ir ao próximo."
+                .green()
+                .bold()
+        );
     }
-    let how = if polling { " (verificando a cada 1 s)" } else { "" };
+    let how = if polling {
+        " (verificando a cada 1 s)"
+    } else {
+        ""
+    };
     println!(
         "Observando {}{how}: salve um arquivo para avaliar de novo.",
         lab.crate_dir(Variant::Starter).display()
     );
-    println!("{}", "n próximo · h dica · r rodar de novo · l lista · q sair".dimmed());
+    println!(
+        "{}",
+        "n próximo · h dica · r rodar de novo · l lista · q sair".dimmed()
+    );
     let _ = std::io::stdout().flush();
 }
 
