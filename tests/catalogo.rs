@@ -187,3 +187,34 @@ fn codigo_do_livro_vem_das_solucoes() {
         }
     }
 }
+
+/// Every failure code the grader can print has its section in `codigos.md`,
+/// with the anchor the code's name gives (`E-ECO-FRAGMENTADO` → `#e-eco-fragmentado`).
+#[test]
+fn cada_codigo_de_falha_tem_explicacao_no_livro() {
+    let root = comum::root();
+    let chapter = read(&root.join("book/src/codigos.md"));
+    let mut codes = Vec::new();
+    for file in rust_files(&root.join("xtask/src")) {
+        let text = read(&file);
+        for piece in text.split("\"E-").skip(1) {
+            let code: String = piece
+                .chars()
+                .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '-')
+                .collect();
+            if piece[code.len()..].starts_with('"') && !code.is_empty() {
+                codes.push(format!("E-{code}"));
+            }
+        }
+    }
+    codes.sort();
+    codes.dedup();
+    assert!(codes.len() >= 15, "poucos códigos encontrados: {codes:?}");
+    for code in codes {
+        let heading = format!("### {code} {{#{}}}", code.to_lowercase());
+        assert!(
+            chapter.contains(&heading),
+            "falta a seção `{heading}` em book/src/codigos.md"
+        );
+    }
+}

@@ -128,6 +128,10 @@ fn print_failure(result: &StepResult, reproduce: &Reproduce, seed: u64) {
             let wrapped = wrap(&text, "        ");
             println!("      •{}", &wrapped[7..]);
         }
+        println!(
+            "      {}",
+            "(os códigos [E-…] são explicados em book/src/codigos.md)".dimmed()
+        );
     }
     println!();
     println!("{}", wrap(&format!("Dica: {}", step.hint), "    ").yellow());

@@ -216,7 +216,6 @@ impl Session {
             return Err(Stop::Limit);
         }
         self.transcript.push_str(&format!("## {id}\n"));
-        self.trace(&format!("── passo {}: {id}", index + 1));
         self.current = Some(Current {
             index,
             lines: Vec::new(),
@@ -224,6 +223,7 @@ impl Session {
             started: Instant::now(),
             forced_failure: false,
         });
+        self.trace(&format!("── passo {}: {id}", index + 1));
         Ok(())
     }
 
@@ -369,11 +369,17 @@ impl Session {
         }
     }
 
+    /// With `--verbose`, shows an event as it happens, timestamped from the
+    /// start of the current step: a timeline of what crossed the wire.
     fn trace(&self, text: &str) {
         if self.opts.verbose {
-            let t = self.started.elapsed().as_secs_f64();
-            eprintln!("    {t:>8.3}s  {text}");
+            let t = self.step_started().elapsed().as_secs_f64();
+            eprintln!("    +{t:.3}s  {text}");
         }
+    }
+
+    fn step_started(&self) -> Instant {
+        self.current.as_ref().map_or(self.started, |c| c.started)
     }
 
     /// The port of this run, once chosen.
@@ -616,14 +622,14 @@ impl Session {
     pub async fn receive_until_close(&mut self, conn: &mut Conn) {
         let deadline = self.deadline();
         let verbose = self.opts.verbose;
-        let started = self.started;
+        let started = self.step_started();
         let actor = conn.actor.clone();
         let (data, ending) =
             wire::read_until_close(&mut conn.stream, READ_CAP, deadline, |chunk| {
                 if verbose {
                     let t = started.elapsed().as_secs_f64();
                     eprintln!(
-                        "    {t:>8.3}s  [{actor}] ← {} ({} bytes)",
+                        "    +{t:.3}s  [{actor}] ← {} ({} bytes)",
                         escape(chunk),
                         chunk.len()
                     );
