@@ -11,6 +11,7 @@
 //!   explaining differences.
 //! - `process`: the learner's programs as child processes (process groups, bounded
 //!   output capture, always reaped).
+//! - `limits`: resource limits for untrusted programs (rlimits, a pids cgroup).
 //! - `wire`: loopback TCP with deadlines.
 //! - `compile`: building a lab crate.
 //! - `check`: one grading run, end to end.
@@ -28,6 +29,8 @@ pub mod check;
 pub mod compile;
 pub mod labs;
 pub mod learner;
+#[cfg(unix)]
+pub mod limits;
 pub mod process;
 pub mod progress;
 pub mod report;

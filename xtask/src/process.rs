@@ -136,6 +136,9 @@ pub struct Program {
     /// Kept outside `child`: tokio's `Child::wait` closes the child's stdin, and
     /// the grader waits (watching for an early exit) while it still types.
     stdin: Option<tokio::process::ChildStdin>,
+    /// Bounds the number of processes, where the machine allows (see `limits`).
+    #[cfg(unix)]
+    cgroup: Option<crate::limits::PidsCgroup>,
     pgid: Option<u32>,
     status: Option<ExitStatus>,
     pub stdout: Captured,
@@ -170,6 +173,17 @@ impl Program {
             .kill_on_drop(true);
         #[cfg(unix)]
         command.process_group(0);
+        #[cfg(unix)]
+        let cgroup = crate::limits::PidsCgroup::create();
+        #[cfg(unix)]
+        {
+            let limits = crate::limits::ChildLimits::new(cgroup.as_ref());
+            // SAFETY: `apply` only makes async-signal-safe calls (setrlimit, open,
+            // write, close) on data prepared before fork.
+            unsafe {
+                command.pre_exec(move || limits.apply());
+            }
+        }
 
         let mut child = command.spawn()?;
         let pgid = child.id();
@@ -189,6 +203,8 @@ impl Program {
             readers.push(drain(pipe, stderr.clone()));
         }
         Ok(Program {
+            #[cfg(unix)]
+            cgroup,
             stdin: child.stdin.take(),
             child,
             pgid,
@@ -244,6 +260,10 @@ impl Program {
         if let Some(pgid) = self.pgid {
             // Even after the leader exits, a child it forked may still hold the group.
             kill_group(pgid);
+        }
+        #[cfg(unix)]
+        if let Some(cgroup) = &self.cgroup {
+            cgroup.kill_all();
         }
         let _ = self.child.start_kill();
     }
