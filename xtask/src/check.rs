@@ -19,6 +19,17 @@ pub struct Target {
     pub client_cmd: Option<String>,
     /// Where `--server-cmd`/`--client-cmd` run (the caller's folder).
     pub cmd_cwd: PathBuf,
+    /// Binaries built elsewhere (a student's submission, by `grade`).
+    pub prebuilt: Option<Prebuilt>,
+}
+
+/// A lab crate already built: its binaries, and the folder they run in.
+#[derive(Clone, Debug)]
+pub struct Prebuilt {
+    pub bin_dir: PathBuf,
+    pub crate_dir: PathBuf,
+    /// How reports name it (a student's name and lab).
+    pub label: String,
 }
 
 impl Target {
@@ -28,6 +39,7 @@ impl Target {
             server_cmd: None,
             client_cmd: None,
             cmd_cwd: std::env::current_dir().unwrap_or_default(),
+            prebuilt: None,
         }
     }
 
@@ -41,7 +53,10 @@ impl Target {
             (Some(s), Some(c)) => format!("servidor `{s}` e cliente `{c}`"),
             (Some(s), None) => format!("servidor `{s}`"),
             (None, Some(c)) => format!("cliente `{c}`"),
-            (None, None) => lab.crate_dir(self.variant).display().to_string(),
+            (None, None) => match &self.prebuilt {
+                Some(prebuilt) => prebuilt.label.clone(),
+                None => lab.crate_dir(self.variant).display().to_string(),
+            },
         }
     }
 }
@@ -147,17 +162,23 @@ pub async fn grade(
 
     // Without --server-cmd/--client-cmd, both sides come from the lab's crate.
     if !target.uses_commands() {
-        let crate_dir = root.join(lab.crate_dir(target.variant));
-        if !crate_dir.join("Cargo.toml").exists() {
-            return Err(CheckError(format!(
-                "Não encontrei o crate {}: a pasta foi apagada ou movida? Para recuperar o \
-                 ponto de partida: `git checkout -- {}`.",
-                lab.crate_dir(target.variant).display(),
-                lab.crate_dir(target.variant).display()
-            )));
-        }
-        match compile::build(root, lab, target.variant, color) {
-            Ok(bin_dir) => {
+        let built = match &target.prebuilt {
+            Some(prebuilt) => Ok((prebuilt.bin_dir.clone(), prebuilt.crate_dir.clone())),
+            None => {
+                let crate_dir = root.join(lab.crate_dir(target.variant));
+                if !crate_dir.join("Cargo.toml").exists() {
+                    return Err(CheckError(format!(
+                        "Não encontrei o crate {}: a pasta foi apagada ou movida? Para recuperar \
+                         o ponto de partida: `git checkout -- {}`.",
+                        lab.crate_dir(target.variant).display(),
+                        lab.crate_dir(target.variant).display()
+                    )));
+                }
+                compile::build(root, lab, target.variant, color).map(|bin_dir| (bin_dir, crate_dir))
+            }
+        };
+        match built {
+            Ok((bin_dir, crate_dir)) => {
                 let launch = |name: &str| Launch::Binary {
                     path: compile::binary(&bin_dir, name),
                     cwd: crate_dir.clone(),
@@ -170,15 +191,12 @@ pub async fn grade(
                 }
             }
             Err(failure) => {
-                report.build_failure = Some(failure.output);
-                report.results = Session::new(lab, opts, expected, None, None, Box::new(|_| {}))
-                    .finish_run()
-                    .await
-                    .0;
-                for result in &mut report.results {
-                    result.status = Status::NotRun;
-                }
-                return Ok(report);
+                return Ok(not_graded(
+                    lab,
+                    target.describe(lab),
+                    opts,
+                    Some(failure.output),
+                ));
             }
         }
     }
@@ -203,4 +221,37 @@ pub fn workbook_root() -> PathBuf {
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// A report for a lab that could not be graded (it did not compile, or the
+/// submission lacks it): every step not run, the reason kept.
+pub fn not_graded(
+    lab: &'static Lab,
+    graded: String,
+    opts: Options,
+    reason: Option<String>,
+) -> Report {
+    let results = lab
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(index, step)| StepResult {
+            number: index + 1,
+            step,
+            status: Status::NotRun,
+            expected: Vec::new(),
+            received: Vec::new(),
+            notes: Vec::new(),
+            outputs: Vec::new(),
+            elapsed: std::time::Duration::ZERO,
+        })
+        .collect();
+    Report {
+        lab,
+        graded,
+        seed: opts.seed,
+        build_failure: reason,
+        results,
+        transcript: String::new(),
+    }
 }

@@ -15,7 +15,9 @@
 //! - `wire`: loopback TCP with deadlines.
 //! - `compile`: building a lab crate.
 //! - `check`: one grading run, end to end.
-//! - `report`: terminal and JSON output.
+//! - `report`: terminal and JSON output of one lab.
+//! - `grade`: grading a class of submissions (untrusted code).
+//! - `reports`: class reports: CSV, Exercism JSON, JUnit XML, Markdown.
 //! - `run`: one graded run as the command line shows it (shared by `check` and `watch`).
 //! - `learner`: `list`, `next`, `hint`, `reset`, `solution`.
 //! - `watch`: re-grading on save, single-key commands.
@@ -27,6 +29,7 @@
 pub mod catalog;
 pub mod check;
 pub mod compile;
+pub mod grade;
 pub mod labs;
 pub mod learner;
 #[cfg(unix)]
@@ -34,6 +37,7 @@ pub mod limits;
 pub mod process;
 pub mod progress;
 pub mod report;
+pub mod reports;
 pub mod run;
 pub mod session;
 pub mod transcript;

@@ -9,9 +9,11 @@ use colored::Colorize;
 
 use xtask::catalog::{self, Variant};
 use xtask::check::{self, Target};
+use xtask::grade;
 use xtask::learner;
 use xtask::progress::Progress;
 use xtask::report;
+use xtask::reports::Kind;
 use xtask::run::{self, Interrupted, Output};
 use xtask::session::Options;
 
@@ -62,14 +64,41 @@ enum Command {
         #[arg(long)]
         yes: bool,
     },
+    /// Avalia uma turma: uma subpasta por aluno; relatórios CSV, JSON, JUnit e Markdown.
+    Grade(GradeArgs),
     /// Gera o livro em book/html e verifica includes e links.
     Book,
 }
 
 #[derive(clap::Args)]
+struct GradeArgs {
+    /// A pasta com uma entrega por aluno (cópia da apostila, ou só a pasta labs/).
+    folder: std::path::PathBuf,
+    /// Só estes laboratórios (ex.: 01,02); padrão: todos.
+    #[arg(long, value_delimiter = ',')]
+    labs: Vec<String>,
+    /// Quantas avaliações ao mesmo tempo (padrão: o número de núcleos).
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Relatórios a gerar (csv, json, junit, md; padrão: todos).
+    #[arg(long, value_delimiter = ',')]
+    report: Vec<String>,
+    /// Pasta dos relatórios (e do trabalho de compilação).
+    #[arg(long, default_value = "notas")]
+    out: std::path::PathBuf,
+    /// Prazo de cada espera, em milissegundos.
+    #[arg(long, value_name = "MS", default_value_t = 5000, value_parser = clap::value_parser!(u64).range(1..=600_000))]
+    timeout: u64,
+}
+
+#[derive(clap::Args)]
 struct CheckArgs {
     /// O laboratório: número (01) ou nome da pasta (01-basico).
-    lab: String,
+    #[arg(required_unless_present = "all")]
+    lab: Option<String>,
+    /// Avalia todos os laboratórios desta cópia da apostila.
+    #[arg(long, conflicts_with_all = ["lab", "server_cmd", "client_cmd", "step"])]
+    all: bool,
     /// Avalia a solução de referência em vez da sua versão.
     #[arg(long)]
     solution: bool,
@@ -103,6 +132,7 @@ struct CheckArgs {
 enum Format {
     Human,
     Json,
+    Junit,
 }
 
 /// No Rust panic trace reaches the user: a closed stdout (`| head`) ends the
@@ -138,6 +168,7 @@ fn main() -> ExitCode {
     report::setup_color();
     let result = match cli.command {
         Command::Check(args) => return run_check(args),
+        Command::Grade(args) => return run_grade(args),
         Command::Book => return run_book(),
         Command::List => {
             learner::list(&root);
@@ -187,12 +218,13 @@ fn find_lab(query: &str) -> Result<&'static catalog::Lab, String> {
 }
 
 fn run_check(args: CheckArgs) -> ExitCode {
-    let lab = match find_lab(&args.lab) {
-        Ok(lab) => lab,
-        Err(why) => {
-            eprintln!("{} {why}", "Erro:".red().bold());
-            return ExitCode::from(2);
-        }
+    let labs: Vec<&'static catalog::Lab> = match &args.lab {
+        _ if args.all => catalog::LABS.iter().collect(),
+        Some(query) => match find_lab(query) {
+            Ok(lab) => vec![lab],
+            Err(why) => return usage_error(&why),
+        },
+        None => return usage_error("diga qual laboratório avaliar, ou use --all"),
     };
     let variant = if args.solution {
         Variant::Solution
@@ -202,29 +234,152 @@ fn run_check(args: CheckArgs) -> ExitCode {
     let mut target = Target::of(variant);
     target.server_cmd = args.server_cmd;
     target.client_cmd = args.client_cmd;
+    let seed = args.seed.unwrap_or_else(|| fastrand::u64(..));
     let opts = Options {
         timeout: Duration::from_millis(args.timeout),
         step_limit: args.step.map(usize::from),
         verbose: args.verbose,
-        seed: args.seed.unwrap_or_else(|| fastrand::u64(..)),
+        seed,
         fixed_port: args.port,
         record: false,
     };
-    let output = match args.format {
-        Format::Human => Output::Human,
-        Format::Json => Output::Json,
+    let output = match (args.format, labs.len()) {
+        (Format::Human, _) => Output::Human,
+        // One lab in JSON: its own report. Several, or JUnit: the class formats.
+        (Format::Json, 1) => Output::Json,
+        _ => Output::Quiet,
     };
-    match run::grade_and_print(&check::workbook_root(), lab, &target, opts, output) {
-        Ok(report) if report.passed() => ExitCode::SUCCESS,
-        Ok(_) => ExitCode::FAILURE,
-        Err(Interrupted::CtrlC) => {
-            eprintln!("\nInterrompido. Os programas em teste foram encerrados.");
-            ExitCode::from(130)
+    let root = check::workbook_root();
+    let mut reports = Vec::new();
+    for lab in labs {
+        match run::grade_and_print(&root, lab, &target, opts.clone(), output) {
+            Ok(report) => reports.push(report),
+            Err(Interrupted::CtrlC) => {
+                eprintln!("\nInterrompido. Os programas em teste foram encerrados.");
+                return ExitCode::from(130);
+            }
+            Err(Interrupted::Error(why)) => return usage_error(&why),
         }
-        Err(Interrupted::Error(why)) => {
-            eprintln!("{} {why}", "Erro:".red().bold());
-            ExitCode::from(2)
+        if output == Output::Human && args.all {
+            println!();
         }
+    }
+    let who = root
+        .file_name()
+        .map_or("apostila".to_owned(), |n| n.to_string_lossy().into_owned());
+    let class = std::collections::BTreeMap::from([(who, reports)]);
+    let reports = &class.values().next().expect("um aluno");
+    match args.format {
+        Format::Json if reports.len() > 1 => {
+            match serde_json::to_string_pretty(&xtask::reports::exercism(reports)) {
+                Ok(text) => println!("{text}"),
+                Err(e) => eprintln!("Erro ao gerar o JSON: {e}"),
+            }
+        }
+        Format::Junit => print!("{}", xtask::reports::junit(&class)),
+        _ => {}
+    }
+    if args.all && args.format == Format::Human {
+        let labs: Vec<_> = reports.iter().map(|r| r.lab).collect();
+        println!("{}", xtask::reports::table(&labs, &class));
+    }
+    if reports.iter().all(|r| r.passed()) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn usage_error(why: &str) -> ExitCode {
+    eprintln!("{} {why}", "Erro:".red().bold());
+    ExitCode::from(2)
+}
+
+fn run_grade(args: GradeArgs) -> ExitCode {
+    let labs: Vec<&'static catalog::Lab> = if args.labs.is_empty() {
+        catalog::LABS.iter().collect()
+    } else {
+        match args
+            .labs
+            .iter()
+            .map(|q| find_lab(q))
+            .collect::<Result<Vec<_>, _>>()
+        {
+            Ok(labs) => labs,
+            Err(why) => return usage_error(&why),
+        }
+    };
+    let kinds: Vec<Kind> = if args.report.is_empty() {
+        Kind::ALL.to_vec()
+    } else {
+        match args
+            .report
+            .iter()
+            .map(|r| Kind::parse(r).ok_or(r))
+            .collect::<Result<Vec<_>, _>>()
+        {
+            Ok(kinds) => kinds,
+            Err(bad) => {
+                return usage_error(&format!(
+                    "relatório desconhecido: {bad:?} (use csv, json, junit ou md)"
+                ));
+            }
+        }
+    };
+    let submissions = match grade::submissions(&args.folder) {
+        Ok(found) => found,
+        Err(why) => return usage_error(&why),
+    };
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let total = (submissions.len() * labs.len()) as u64;
+    println!(
+        "Avaliando {} entregas × {} laboratórios ({} ao mesmo tempo)…",
+        submissions.len(),
+        labs.len(),
+        jobs
+    );
+    let bar = indicatif::ProgressBar::new(total);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{bar:30} {pos}/{len} avaliações · {elapsed} · resta ~{eta} · {msg}",
+    ) {
+        bar.set_style(style);
+    }
+    let options = grade::GradeOptions {
+        jobs,
+        out: args.out.clone(),
+        timeout: Duration::from_millis(args.timeout),
+    };
+    let progress = |student: &str, lab: &catalog::Lab| {
+        bar.set_message(format!("{student} · {}", lab.dir));
+        bar.inc(1);
+    };
+    let root = check::workbook_root();
+    let result = match grade::grade_class(&root, &submissions, &labs, &options, &progress) {
+        Ok(result) => result,
+        Err(why) => return usage_error(&why),
+    };
+    bar.finish_and_clear();
+    println!("{}", xtask::reports::table(&result.labs, &result.students));
+    println!(
+        "Tempo: {:.1} s no total; somando as tarefas, {:.1} s compilando e {:.1} s avaliando.",
+        result.timing.wall.as_secs_f64(),
+        result.timing.compiling.as_secs_f64(),
+        result.timing.grading.as_secs_f64()
+    );
+    match xtask::reports::write_all(&args.out, &kinds, &result.labs, &result.students) {
+        Ok(paths) => {
+            println!("Relatórios:");
+            for path in paths {
+                println!("  {}", path.display());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => usage_error(&format!(
+            "não consegui escrever os relatórios em {}: {e}",
+            args.out.display()
+        )),
     }
 }
 

@@ -138,7 +138,7 @@ pub struct Program {
     stdin: Option<tokio::process::ChildStdin>,
     /// Bounds the number of processes, where the machine allows (see `limits`).
     #[cfg(unix)]
-    cgroup: Option<crate::limits::PidsCgroup>,
+    cgroup: Option<crate::limits::ProgramCgroup>,
     pgid: Option<u32>,
     status: Option<ExitStatus>,
     pub stdout: Captured,
@@ -174,7 +174,7 @@ impl Program {
         #[cfg(unix)]
         command.process_group(0);
         #[cfg(unix)]
-        let cgroup = crate::limits::PidsCgroup::create();
+        let cgroup = crate::limits::ProgramCgroup::create();
         #[cfg(unix)]
         {
             let limits = crate::limits::ChildLimits::new(cgroup.as_ref());

@@ -16,6 +16,8 @@ use crate::session::{Options, StepResult};
 pub enum Output {
     Human,
     Json,
+    /// Nothing printed: the caller prints a combined report.
+    Quiet,
 }
 
 /// Why a run produced no report.
@@ -78,6 +80,7 @@ pub fn grade_and_print(
             Ok(text) => println!("{text}"),
             Err(e) => eprintln!("Erro ao gerar o JSON: {e}"),
         },
+        Output::Quiet => {}
     }
     // Only the learner's own crate counts as progress (not the solution, not
     // a command given with --server-cmd/--client-cmd).

@@ -578,6 +578,9 @@ impl Session {
         // Watch the server while dialing: if it dies, say so at once.
         let outcome = match self.programs[slot(Role::Server)].as_mut() {
             Some(server) => tokio::select! {
+                // A fast server may accept, answer and exit before we look: a
+                // finished dial wins over the exit.
+                biased;
                 dial = &mut dialing => Ok(dial),
                 status = server.wait() => Err(status.ok()),
             },
@@ -869,6 +872,8 @@ impl Session {
                     .map(Ok),
                 Some(client) => {
                     tokio::select! {
+                        // A client that connects and exits at once still connected.
+                        biased;
                         accepted = tokio::time::timeout_at(deadline, listener.accept()) => accepted.map(Ok),
                         status = client.wait() => Ok(Err(status.ok())),
                     }

@@ -16,8 +16,20 @@ pub fn loopback(port: u16) -> SocketAddr {
     SocketAddr::from((HOST, port))
 }
 
-/// A port that was free a moment ago: the kernel's pick for port 0.
+/// Where [`free_port`] draws from: below the kernel's ephemeral range, so that
+/// the grader's own outgoing connections never take the port.
+const PORT_RANGE: std::ops::Range<u16> = 20_000..32_000;
+
+/// A port that was free a moment ago, drawn at random. The kernel's pick for
+/// port 0 tends to be sequential, and then a program that wrongly binds "its
+/// port plus one" would take the port of another run graded at the same time.
 pub fn free_port() -> io::Result<u16> {
+    for _ in 0..64 {
+        let port = fastrand::u16(PORT_RANGE);
+        if std::net::TcpListener::bind(loopback(port)).is_ok() {
+            return Ok(port);
+        }
+    }
     let probe = std::net::TcpListener::bind(loopback(0))?;
     Ok(probe.local_addr()?.port())
 }
