@@ -203,3 +203,34 @@ fn ctrl_c_encerra_o_programa_em_teste() {
     }
     let _ = std::fs::remove_file(&pid_file);
 }
+
+/// `check --all` grades every lab of this checkout; JUnit and Exercism JSON for CI.
+#[test]
+fn check_all_em_junit_e_json() {
+    let (code, out, err) = run(&["check", "--all", "--format", "junit", "--timeout", "2000"]);
+    assert_eq!(code, 1, "os pontos de partida falham: {err}");
+    assert!(out.starts_with("<?xml"), "{out}");
+    for lab in xtask::catalog::LABS {
+        assert!(
+            out.contains(&format!(".{}\" name=\"1 ", lab.dir)),
+            "{} ausente",
+            lab.dir
+        );
+    }
+    let (code, out, _) = run(&["check", "--all", "--solution", "--format", "json"]);
+    assert_eq!(code, 0);
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(json["version"], 3);
+    assert_eq!(json["status"], "pass");
+    let steps: usize = xtask::catalog::LABS.iter().map(|l| l.steps.len()).sum();
+    assert_eq!(json["tests"].as_array().unwrap().len(), steps);
+}
+
+/// The GitHub Classroom template runs the commands this grader offers.
+#[test]
+fn modelo_do_github_classroom_usa_comandos_que_existem() {
+    let template =
+        std::fs::read_to_string(comum::root().join("xtask/modelos/github-classroom.yml")).unwrap();
+    assert!(template.contains("cargo xtask check --all --format junit"));
+    assert!(template.contains("cargo xtask check --all --format json"));
+}

@@ -177,10 +177,11 @@ fn grade_one(
     };
     let label = format!("{} · {}", submission.student, lab.dir);
     let space = work.join(safe_name(&submission.student));
-    let started = Instant::now();
     let built = {
         let _one_at_a_time = build_lock.lock().unwrap_or_else(|p| p.into_inner());
-        layout(root, submission, lab, &space).and_then(|manifest| {
+        // Compiling time is counted from here: waiting for the lock is not compiling.
+        let started = Instant::now();
+        let built = layout(root, submission, lab, &space).and_then(|manifest| {
             compile::build_submission(
                 &manifest,
                 &lab.package(Variant::Starter),
@@ -189,9 +190,10 @@ fn grade_one(
             )
             .map_err(|f| f.output)
             .and_then(|bin_dir| keep_binaries(&bin_dir, &space.join("bin").join(lab.dir)))
-        })
+        });
+        timing.lock().unwrap_or_else(|p| p.into_inner()).compiling += started.elapsed();
+        built
     };
-    timing.lock().unwrap_or_else(|p| p.into_inner()).compiling += started.elapsed();
     let bin_dir = match built {
         Ok(bin_dir) => bin_dir,
         Err(reason) => return check::not_graded(lab, label, opts, Some(reason)),

@@ -2,6 +2,7 @@
 //!
 //! # Layout
 //!
+//! - `bench`: `cargo xtask bench` (measurements, never timed tests).
 //! - `catalog`: every lab, its steps, hints and book sections: the one place that
 //!   describes the labs.
 //! - `labs`: one scenario per lab, driving the conversation step by step.
@@ -26,6 +27,7 @@
 //! The binary (`main.rs`) is only the command line on top of this library; the
 //! workbook's tests use the library directly.
 
+pub mod bench;
 pub mod catalog;
 pub mod check;
 pub mod compile;

@@ -66,8 +66,26 @@ enum Command {
     },
     /// Avalia uma turma: uma subpasta por aluno; relatórios CSV, JSON, JUnit e Markdown.
     Grade(GradeArgs),
+    /// Mede desempenho (benchmarks; nunca testes cronometrados).
+    Bench {
+        #[command(subcommand)]
+        what: BenchWhat,
+    },
     /// Gera o livro em book/html e verifica includes e links.
     Book,
+}
+
+#[derive(Subcommand)]
+enum BenchWhat {
+    /// Corrige uma turma gerada (soluções e pontos de partida) e separa compilar de avaliar.
+    Turma {
+        /// Quantas entregas.
+        #[arg(long, default_value_t = 30)]
+        students: usize,
+        /// Avaliações ao mesmo tempo (padrão: o número de núcleos).
+        #[arg(long)]
+        jobs: Option<usize>,
+    },
 }
 
 #[derive(clap::Args)]
@@ -170,6 +188,13 @@ fn main() -> ExitCode {
         Command::Check(args) => return run_check(args),
         Command::Grade(args) => return run_grade(args),
         Command::Book => return run_book(),
+        Command::Bench {
+            what: BenchWhat::Turma { students, jobs },
+        } => {
+            let jobs =
+                jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+            xtask::bench::class(&root, students, jobs)
+        }
         Command::List => {
             learner::list(&root);
             Ok(())
