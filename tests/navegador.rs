@@ -223,17 +223,6 @@ async fn links_dos_laboratorios(cliente: &Client, servidor: &Servidor, capitulos
 // ---------------------------------------------------------------------------
 // Screenshots for the README (TOMADA_CAPTURAS=1)
 
-/// What Chromium asks for on its own when a page declares no icon (the generated lab
-/// pages declare none). No link of the book points there, so its 404 is not a defect
-/// a reader can hit, and both the console check and the server's tally ignore it.
-const FAVICON_IMPLICITO: &str = "/favicon.ico";
-
-/// A console message about that request: "http://127.0.0.1:N/favicon.ico - Failed ...".
-fn favicon_implicito(mensagem: &str) -> bool {
-    let url = mensagem.split_whitespace().next().unwrap_or_default();
-    url::Url::parse(url).is_ok_and(|u| u.path() == FAVICON_IMPLICITO)
-}
-
 const PAGINA_DO_CORRETOR: &str = "/__tomada/corretor.html";
 
 async fn tirar_capturas(cliente: &Client, servidor: &Servidor, root: &Path) {
@@ -426,7 +415,6 @@ async fn sem_erros_no_console(cliente: &Client, onde: &str) {
         .flatten()
         .filter(|m| m["level"] == "SEVERE")
         .map(|m| m["message"].as_str().unwrap_or("?"))
-        .filter(|m| !favicon_implicito(m))
         .collect();
     assert!(
         erros.is_empty(),
@@ -587,7 +575,7 @@ impl Servidor {
         let respostas = self.respostas.lock().unwrap();
         respostas
             .iter()
-            .filter(|(c, s)| *s != 200 && c != FAVICON_IMPLICITO)
+            .filter(|(_, s)| *s != 200)
             .cloned()
             .collect()
     }

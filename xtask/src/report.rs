@@ -154,7 +154,10 @@ fn print_failure(result: &StepResult, reproduce: &Reproduce, seed: u64) {
         println!();
         println!("    {}", format!("Últimas linhas da {label}:").bold());
         for line in text.lines() {
-            println!("      │ {line}");
+            // The program's own lines are wrapped too: the report stays 80 columns.
+            for piece in textwrap::wrap(line, 70) {
+                println!("      │ {piece}");
+            }
         }
     }
     println!();

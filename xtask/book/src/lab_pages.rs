@@ -25,7 +25,7 @@ pub fn write(root: &Path, out: &Path) -> std::io::Result<()> {
             .collect();
         let _ = write!(
             html,
-            "<!DOCTYPE html>\n<html lang=\"pt-BR\"><head><meta charset=\"utf-8\">\
+            "<!DOCTYPE html>\n<html lang=\"pt-BR\"><head><meta charset=\"utf-8\"><link rel=\"icon\" href=\"data:,\">\
              <title>Laboratório {num} — {title}</title>\
              <style>body{{font-family:sans-serif;max-width:52em;margin:2em auto;padding:0 1em;line-height:1.5}}\
              pre{{background:#f4f4f4;padding:1em;overflow-x:auto}}</style></head><body>\
