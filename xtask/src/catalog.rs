@@ -59,8 +59,10 @@ pub struct Lab {
     /// Whether the server serves clients until stopped (from lab 02 on); lab
     /// 01's serves one and exits, so its exit is not a failure in itself.
     pub server_runs_forever: bool,
-    /// The code that drives the conversation step by step.
-    pub scenario: Scenario,
+    /// The code that drives the server steps, in order.
+    pub server: Scenario,
+    /// The code that drives the client steps, in order.
+    pub client: Scenario,
 }
 
 impl std::fmt::Debug for Lab {
@@ -132,7 +134,8 @@ const BASICO: Lab = Lab {
         "01-basico/servidor-basico.md",
         "01-basico/cliente-basico.md",
     ],
-    scenario: labs::basico::scenario,
+    server: labs::basico::server,
+    client: labs::basico::client,
     server_runs_forever: false,
     steps: &[
         Step {
@@ -210,7 +213,8 @@ const ECHO: Lab = Lab {
     dir: "02-echo",
     title: "Servidor echo e cliente echo",
     chapters: &["02-echo/servidor-echo.md", "02-echo/cliente-echo.md"],
-    scenario: labs::echo::scenario,
+    server: labs::echo::server,
+    client: labs::echo::client,
     server_runs_forever: true,
     steps: &[
         Step {
@@ -351,7 +355,8 @@ const CHAT: Lab = Lab {
     dir: "03-chat",
     title: "Servidor de chat com threads e cliente de chat",
     chapters: &["03-chat/servidor-chat.md", "03-chat/cliente-chat.md"],
-    scenario: labs::chat::scenario,
+    server: labs::chat::server,
+    client: labs::chat::client,
     server_runs_forever: true,
     steps: &[
         Step {

@@ -204,7 +204,7 @@ pub async fn grade(
     before_run();
     let mut session = Session::new(lab, opts, expected, server, client, on_step);
     // The scenario stops by itself at the first failure or at --step.
-    let _ = (lab.scenario)(&mut session).await;
+    let _ = run_parts(&mut session, lab).await;
     let (results, transcript) = session.finish_run().await;
     report.results = results;
     report.transcript = transcript;
@@ -254,4 +254,15 @@ pub fn not_graded(
         results,
         transcript: String::new(),
     }
+}
+
+/// The server steps, then the client steps: each side only when it is graded.
+async fn run_parts(session: &mut Session, lab: &Lab) -> crate::session::Flow {
+    if session.begin_part(Role::Server) {
+        (lab.server)(session).await?;
+    }
+    if session.begin_part(Role::Client) {
+        (lab.client)(session).await?;
+    }
+    Ok(())
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 /// Problems found in every `.md` under `src`, in pt-BR.
 pub fn check(src: &Path) -> Vec<String> {
     let mut problems = Vec::new();
-    for page in markdown_files(src) {
+    for page in crate::files_with_extension(src, "md") {
         let Ok(text) = std::fs::read_to_string(&page) else {
             problems.push(format!("não consegui ler {}", page.display()));
             continue;
@@ -48,21 +48,4 @@ pub fn check(src: &Path) -> Vec<String> {
         }
     }
     problems
-}
-
-fn markdown_files(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut found = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return found;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            found.extend(markdown_files(&path));
-        } else if path.extension().is_some_and(|e| e == "md") {
-            found.push(path);
-        }
-    }
-    found.sort();
-    found
 }

@@ -15,7 +15,7 @@ const SKIPPED: &[&str] = &["404.html", "print.html"];
 pub fn check(out: &Path) -> Vec<String> {
     let mut ids: HashMap<PathBuf, Option<String>> = HashMap::new();
     let mut problems = Vec::new();
-    for page in html_files(out) {
+    for page in crate::files_with_extension(out, "html") {
         let name = page
             .strip_prefix(out)
             .unwrap_or(&page)
@@ -129,23 +129,6 @@ pub fn attribute_values(html: &str, name: &str) -> Vec<String> {
                 .replace("&#39;", "'")
         })
         .collect()
-}
-
-fn html_files(dir: &Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return found;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            found.extend(html_files(&path));
-        } else if path.extension().is_some_and(|e| e == "html") {
-            found.push(path);
-        }
-    }
-    found.sort();
-    found
 }
 
 #[cfg(test)]

@@ -7,16 +7,12 @@ use std::pin::Pin;
 use crate::catalog::Role;
 use crate::session::{Conn, Flow, Session};
 
-pub fn scenario(s: &mut Session) -> Pin<Box<dyn Future<Output = Flow> + '_>> {
-    Box::pin(async move {
-        if s.begin_part(Role::Server) {
-            servidor(s).await?;
-        }
-        if s.begin_part(Role::Client) {
-            cliente(s).await?;
-        }
-        Ok(())
-    })
+pub fn server(s: &mut Session) -> Pin<Box<dyn Future<Output = Flow> + '_>> {
+    Box::pin(servidor(s))
+}
+
+pub fn client(s: &mut Session) -> Pin<Box<dyn Future<Output = Flow> + '_>> {
+    Box::pin(cliente(s))
 }
 
 async fn servidor(s: &mut Session) -> Flow {
