@@ -218,3 +218,20 @@ fn cada_codigo_de_falha_tem_explicacao_no_livro() {
         );
     }
 }
+
+/// What a starter receives ready-made (lab 03's `protocolo.rs`) is the solution's
+/// own file without its book anchors: one source, checked, not two that drift.
+#[test]
+fn partes_prontas_do_inicio_sao_as_da_solucao() {
+    let root = comum::root();
+    let solution = read(&root.join("labs/03-chat/solucao/src/protocolo.rs"));
+    let without_anchors: String = solution
+        .lines()
+        .filter(|l| !l.contains("// ANCHOR"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(
+        read(&root.join("labs/03-chat/inicio/src/protocolo.rs")),
+        without_anchors
+    );
+}

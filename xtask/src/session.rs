@@ -1004,6 +1004,16 @@ impl Session {
         }
     }
 
+    /// The client leaves: the grader sees its connection close, the program
+    /// exits, and it printed `farewell`.
+    pub async fn expect_client_to_leave(&mut self, conn: &mut Conn, farewell: &str) -> Flow {
+        self.receive_until_close(conn).await;
+        self.say_how_it_ended(conn);
+        self.wait_exit(Role::Client).await?;
+        self.expect_printed(farewell).await;
+        Ok(())
+    }
+
     // ---- end of run --------------------------------------------------------
 
     /// Stops every program, marks the steps that did not run, and hands back

@@ -453,10 +453,8 @@ async fn cliente(s: &mut Session) -> Flow {
 
     s.begin("cliente-sair")?;
     s.close_input();
-    s.receive_until_close(&mut conn).await;
-    s.say_how_it_ended(&conn);
-    s.wait_exit(Role::Client).await?;
-    s.expect_printed("Conexão encerrada").await;
+    s.expect_client_to_leave(&mut conn, "Conexão encerrada")
+        .await?;
     s.end().await?;
     s.stop(Role::Client).await;
 

@@ -145,10 +145,8 @@ async fn cliente(s: &mut Session) -> Flow {
 
     s.begin("cliente-sair")?;
     s.type_line("sair").await?;
-    s.receive_until_close(&mut conn).await;
-    s.say_how_it_ended(&conn);
-    s.wait_exit(Role::Client).await?;
-    s.expect_printed("Conexão encerrada").await;
+    s.expect_client_to_leave(&mut conn, "Conexão encerrada")
+        .await?;
     s.end().await?;
     s.stop(Role::Client).await;
 
@@ -157,10 +155,8 @@ async fn cliente(s: &mut Session) -> Flow {
     let mut conn = s.accept(&listener).await?;
     serve_one_line(s, &mut conn).await?;
     s.close_input();
-    s.receive_until_close(&mut conn).await;
-    s.say_how_it_ended(&conn);
-    s.wait_exit(Role::Client).await?;
-    s.expect_printed("Conexão encerrada").await;
+    s.expect_client_to_leave(&mut conn, "Conexão encerrada")
+        .await?;
     s.end().await?;
     s.stop(Role::Client).await;
     Ok(())
