@@ -13,16 +13,7 @@ fn read(path: &Path) -> String {
 }
 
 fn rust_files(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(rust_files(&path));
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
-    out
+    xtask::files::under(dir, Some("rs"))
 }
 
 /// Every lab folder is in the catalogue and every catalogued lab has its folder.

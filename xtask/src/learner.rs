@@ -2,7 +2,7 @@
 //! `solution`. Everything printed is pt-BR and fits 80 columns.
 
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use colored::Colorize;
@@ -179,7 +179,7 @@ pub fn reset(root: &Path, lab: &Lab, yes: bool) -> Result<(), String> {
     copy_tree(&root.join(&dir), &backup)
         .map_err(|e| format!("não consegui fazer a cópia de segurança: {e}"))?;
     // Files the learner added are removed (they stay in the backup).
-    for extra in walk(&root.join(&dir)) {
+    for extra in crate::files::under(&root.join(&dir), None) {
         let relative = extra
             .strip_prefix(root)
             .unwrap_or(&extra)
@@ -232,29 +232,8 @@ fn git_bytes(root: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
     }
 }
 
-/// Every file under `dir`, skipping build output.
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return files;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            if path.file_name().is_some_and(|n| n == "target") {
-                continue;
-            }
-            files.extend(walk(&path));
-        } else {
-            files.push(path);
-        }
-    }
-    files.sort();
-    files
-}
-
 fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
-    for file in walk(from) {
+    for file in crate::files::under(from, None) {
         let target = to.join(file.strip_prefix(from).unwrap_or(&file));
         if let Some(parent) = target.parent() {
             std::fs::create_dir_all(parent)?;
@@ -283,10 +262,7 @@ pub fn solution(root: &Path, lab: &Lab, yes: bool) -> Result<(), String> {
         ));
     }
     let dir = root.join(lab.crate_dir(Variant::Solution));
-    for file in walk(&dir)
-        .into_iter()
-        .filter(|f| f.extension().is_some_and(|e| e == "rs"))
-    {
+    for file in crate::files::under(&dir, Some("rs")) {
         let shown = file.strip_prefix(root).unwrap_or(&file);
         println!("{}", format!("── {} ", shown.display()).bold());
         let text = std::fs::read_to_string(&file).map_err(|e| e.to_string())?;

@@ -15,6 +15,7 @@
 //! - `limits`: resource limits for untrusted programs (rlimits, a pids cgroup).
 //! - `wire`: loopback TCP with deadlines.
 //! - `compile`: building a lab crate.
+//! - `files`: the directory walk the tools share.
 //! - `check`: one grading run, end to end.
 //! - `report`: terminal and JSON output of one lab.
 //! - `grade`: grading a class of submissions (untrusted code).
@@ -31,6 +32,7 @@ pub mod bench;
 pub mod catalog;
 pub mod check;
 pub mod compile;
+pub mod files;
 pub mod grade;
 pub mod labs;
 pub mod learner;

@@ -6,7 +6,7 @@ use std::path::Path;
 /// Problems found in every `.md` under `src`, in pt-BR.
 pub fn check(src: &Path) -> Vec<String> {
     let mut problems = Vec::new();
-    for page in crate::files_with_extension(src, "md") {
+    for page in xtask::files::under(src, Some("md")) {
         let Ok(text) = std::fs::read_to_string(&page) else {
             problems.push(format!("não consegui ler {}", page.display()));
             continue;

@@ -75,20 +75,7 @@ pub fn write(root: &Path, out: &Path) -> std::io::Result<()> {
 /// `Cargo.toml` and every `.rs` under `src/`, in a stable order.
 fn source_files(crate_dir: &Path) -> Vec<PathBuf> {
     let mut files = vec![crate_dir.join("Cargo.toml")];
-    let mut stack = vec![crate_dir.join("src")];
-    let mut rust = Vec::new();
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                rust.push(path);
-            }
-        }
-    }
-    rust.sort();
-    files.extend(rust);
+    files.extend(xtask::files::under(&crate_dir.join("src"), Some("rs")));
     files.retain(|f| f.exists());
     files
 }

@@ -15,7 +15,7 @@ const SKIPPED: &[&str] = &["404.html", "print.html"];
 pub fn check(out: &Path) -> Vec<String> {
     let mut ids: HashMap<PathBuf, Option<String>> = HashMap::new();
     let mut problems = Vec::new();
-    for page in crate::files_with_extension(out, "html") {
+    for page in xtask::files::under(out, Some("html")) {
         let name = page
             .strip_prefix(out)
             .unwrap_or(&page)

@@ -66,21 +66,3 @@ pub fn build(book_dir: &Path) -> Result<PathBuf, Vec<String>> {
         Err(problems)
     }
 }
-
-/// Every file under `dir` whose name ends in `.{extension}`, in a stable order.
-pub fn files_with_extension(dir: &Path, extension: &str) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return found;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            found.extend(files_with_extension(&path, extension));
-        } else if path.extension().is_some_and(|e| e == extension) {
-            found.push(path);
-        }
-    }
-    found.sort();
-    found
-}

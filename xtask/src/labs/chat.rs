@@ -48,6 +48,27 @@ async fn each_receives(s: &mut Session, others: &mut [&mut Conn]) {
     }
 }
 
+/// How a visitor leaves the room.
+enum Leaving {
+    /// Closes its connection (the server reads EOF).
+    Cleanly,
+    /// Drops it with a reset (the server's read fails).
+    Abruptly,
+}
+
+/// A visitor joins and leaves; everyone in `room` hears both notices.
+async fn visit(s: &mut Session, actor: &str, leaving: Leaving, room: &mut [&mut Conn]) -> Flow {
+    let apelido = s.random_word();
+    let visitor = join(s, actor, &apelido).await?;
+    each_receives(s, room).await;
+    match leaving {
+        Leaving::Cleanly => s.close(visitor).await,
+        Leaving::Abruptly => s.reset(visitor).await,
+    }
+    each_receives(s, room).await;
+    Ok(())
+}
+
 async fn servidor(s: &mut Session) -> Flow {
     let ana = s.random_word();
     let bia = s.random_word();
@@ -87,19 +108,11 @@ async fn servidor(s: &mut Session) -> Flow {
     s.end().await?;
 
     s.begin("saida-limpa")?;
-    let caio = s.random_word();
-    let c3 = join(s, "cliente 3", &caio).await?;
-    each_receives(s, &mut [&mut c1, &mut c2]).await;
-    s.close(c3).await;
-    each_receives(s, &mut [&mut c1, &mut c2]).await;
+    visit(s, "cliente 3", Leaving::Cleanly, &mut [&mut c1, &mut c2]).await?;
     s.end().await?;
 
     s.begin("saida-abrupta")?;
-    let duda = s.random_word();
-    let c4 = join(s, "cliente 4", &duda).await?;
-    each_receives(s, &mut [&mut c1, &mut c2]).await;
-    s.reset(c4).await;
-    each_receives(s, &mut [&mut c1, &mut c2]).await;
+    visit(s, "cliente 4", Leaving::Abruptly, &mut [&mut c1, &mut c2]).await?;
     s.end().await?;
 
     s.begin("apelido-em-uso")?;
