@@ -30,7 +30,7 @@ impl Role {
 
 /// One graded step. Its expected transcript is the section `## <id>` of the lab's
 /// snapshot; everything else a learner reads about it is here.
-#[derive(Debug)]
+#[derive(Clone, Copy, Debug)]
 pub struct Step {
     /// Stable identifier, also the section name in the snapshot.
     pub id: &'static str,
@@ -124,7 +124,7 @@ impl Lab {
 pub const SNAPSHOT_FILE: &str = "transcricao.snap";
 
 /// Every lab, in the book's order.
-pub static LABS: &[Lab] = &[BASICO, ECHO, CHAT];
+pub static LABS: &[Lab] = &[BASICO, ECHO, CHAT, ROBUSTO, CHAT_ASYNC];
 
 const BASICO: Lab = Lab {
     number: "01",
@@ -358,155 +358,430 @@ const CHAT: Lab = Lab {
     server: labs::chat::server,
     client: labs::chat::client,
     server_runs_forever: true,
-    steps: &[
-        Step {
-            id: "entrar",
-            role: Role::Server,
-            title: "o servidor pede APELIDO e responde \"Conectado ao servidor!\"",
-            hint: "Ao aceitar, envie `APELIDO\\n`, leia a resposta e, se o apelido servir, \
+    steps: &join::<16>(&[&CHAT_ROOM_STEPS, &CHAT_CLIENT_STEPS]),
+};
+
+/// The chat's server steps, shared by lab 03 (threads) and lab 05 (tokio): the
+/// protocol is the same, so the hints point to where lab 03 teaches it.
+const CHAT_ROOM_STEPS: [Step; 11] = [
+    Step {
+        id: "entrar",
+        role: Role::Server,
+        title: "o servidor pede APELIDO e responde \"Conectado ao servidor!\"",
+        hint: "Ao aceitar, envie `APELIDO\\n`, leia a resposta e, se o apelido servir, \
                    envie `Conectado ao servidor!\\n` a quem chegou.",
-            book: "03-chat/servidor-chat.md#apelido",
-            required: true,
-        },
-        Step {
-            id: "entrada-anunciada",
-            role: Role::Server,
-            title: "quem já está na sala recebe \"<apelido> entrou no chat!\"",
-            hint: "Os clientes conectados ficam numa sala compartilhada \
+        book: "03-chat/servidor-chat.md#apelido",
+        required: true,
+    },
+    Step {
+        id: "entrada-anunciada",
+        role: Role::Server,
+        title: "quem já está na sala recebe \"<apelido> entrou no chat!\"",
+        hint: "Os clientes conectados ficam numa sala compartilhada \
                    (`Arc<Mutex<Sala>>`); ao entrar alguém, difunda `<apelido> entrou no \
                    chat!\\n` para todos os outros.",
-            book: "03-chat/servidor-chat.md#estado-compartilhado",
-            required: true,
-        },
-        Step {
-            id: "mensagem",
-            role: Role::Server,
-            title: "uma linha chega aos outros como \"<apelido>: <texto>\", não ao remetente",
-            hint: "Cada linha recebida vira `<apelido>: <texto>\\n` na fila de todos os \
+        book: "03-chat/servidor-chat.md#estado-compartilhado",
+        required: true,
+    },
+    Step {
+        id: "mensagem",
+        role: Role::Server,
+        title: "uma linha chega aos outros como \"<apelido>: <texto>\", não ao remetente",
+        hint: "Cada linha recebida vira `<apelido>: <texto>\\n` na fila de todos os \
                    outros membros; quem enviou não recebe a própria linha de volta.",
-            book: "03-chat/servidor-chat.md#difusao",
-            required: true,
-        },
-        Step {
-            id: "nome-pelo-servidor",
-            role: Role::Server,
-            title: "o nome é posto pelo servidor: ninguém fala em nome de outro",
-            hint: "Não confie no texto do cliente para saber quem fala: use o apelido que o \
+        book: "03-chat/servidor-chat.md#difusao",
+        required: true,
+    },
+    Step {
+        id: "nome-pelo-servidor",
+        role: Role::Server,
+        title: "o nome é posto pelo servidor: ninguém fala em nome de outro",
+        hint: "Não confie no texto do cliente para saber quem fala: use o apelido que o \
                    servidor guardou para aquela conexão (bia enviando `ana: oi` aparece \
                    como `bia: ana: oi`).",
-            book: "03-chat/servidor-chat.md#difusao",
-            required: true,
-        },
-        Step {
-            id: "saida-limpa",
-            role: Role::Server,
-            title: "quem fecha a conexão gera \"<apelido> saiu do chat!\" para os outros",
-            hint: "Quando a leitura chega ao fim (EOF), tire o cliente da sala e difunda \
+        book: "03-chat/servidor-chat.md#difusao",
+        required: true,
+    },
+    Step {
+        id: "saida-limpa",
+        role: Role::Server,
+        title: "quem fecha a conexão gera \"<apelido> saiu do chat!\" para os outros",
+        hint: "Quando a leitura chega ao fim (EOF), tire o cliente da sala e difunda \
                    `<apelido> saiu do chat!\\n`.",
-            book: "03-chat/servidor-chat.md#saida",
-            required: true,
-        },
-        Step {
-            id: "saida-abrupta",
-            role: Role::Server,
-            title: "quem cai sem se despedir (reset) também gera o aviso de saída",
-            hint: "Uma conexão derrubada faz a leitura devolver um erro, não EOF. Trate os \
+        book: "03-chat/servidor-chat.md#saida",
+        required: true,
+    },
+    Step {
+        id: "saida-abrupta",
+        role: Role::Server,
+        title: "quem cai sem se despedir (reset) também gera o aviso de saída",
+        hint: "Uma conexão derrubada faz a leitura devolver um erro, não EOF. Trate os \
                    dois do mesmo jeito: a saída acontece depois do laço, seja qual for o \
                    motivo.",
-            book: "03-chat/servidor-chat.md#saida",
-            required: true,
-        },
-        Step {
-            id: "apelido-em-uso",
-            role: Role::Server,
-            title: "um apelido em uso recebe \"ERRO: <motivo>\" e a pergunta de novo",
-            hint: "Confira se o apelido está em uso com o cadeado da sala na mão, no mesmo \
+        book: "03-chat/servidor-chat.md#saida",
+        required: true,
+    },
+    Step {
+        id: "apelido-em-uso",
+        role: Role::Server,
+        title: "um apelido em uso recebe \"ERRO: <motivo>\" e a pergunta de novo",
+        hint: "Confira se o apelido está em uso com o cadeado da sala na mão, no mesmo \
                    momento em que o insere; se estiver, envie `ERRO: <motivo>\\n` e \
                    pergunte `APELIDO\\n` de novo.",
-            book: "03-chat/servidor-chat.md#apelido",
-            required: true,
-        },
-        Step {
-            id: "apelido-invalido",
-            role: Role::Server,
-            title: "apelido vazio, com espaço ou com mais de 32 caracteres é recusado",
-            hint: "O apelido tem de 1 a 32 caracteres, sem espaços. Recuse os outros com \
+        book: "03-chat/servidor-chat.md#apelido",
+        required: true,
+    },
+    Step {
+        id: "apelido-invalido",
+        role: Role::Server,
+        title: "apelido vazio, com espaço ou com mais de 32 caracteres é recusado",
+        hint: "O apelido tem de 1 a 32 caracteres, sem espaços. Recuse os outros com \
                    `ERRO: <motivo>\\n` e pergunte de novo.",
-            book: "03-chat/servidor-chat.md#apelido",
-            required: true,
-        },
-        Step {
-            id: "vinte-clientes",
-            role: Role::Server,
-            title: "20 clientes: cada linha chega a cada outro uma vez, em ordem",
-            hint: "Cada cliente precisa da sua thread, e cada linha deve entrar na fila de \
+        book: "03-chat/servidor-chat.md#apelido",
+        required: true,
+    },
+    Step {
+        id: "vinte-clientes",
+        role: Role::Server,
+        title: "20 clientes: cada linha chega a cada outro uma vez, em ordem",
+        hint: "Cada cliente precisa da sua thread, e cada linha deve entrar na fila de \
                    todos os outros exatamente uma vez, na ordem em que foi lida.",
-            book: "03-chat/servidor-chat.md#threads",
-            required: true,
-        },
-        Step {
-            id: "cliente-lento",
-            role: Role::Server,
-            title: "um cliente que nunca lê não impede os outros de receber",
-            hint: "Não escreva no socket de um cliente com o cadeado na mão: dê a cada um uma \
+        book: "03-chat/servidor-chat.md#threads",
+        required: true,
+    },
+    Step {
+        id: "cliente-lento",
+        role: Role::Server,
+        title: "um cliente que nunca lê não impede os outros de receber",
+        hint: "Não escreva no socket de um cliente com o cadeado na mão: dê a cada um uma \
                    fila limitada e uma thread escritora, difunda com `try_send` e \
                    desconecte quem ficar para trás.",
-            book: "03-chat/servidor-chat.md#cliente-lento",
-            required: true,
-        },
-        Step {
-            id: "linha-grande-demais",
-            role: Role::Server,
-            title: "uma linha de mais de 64 KiB fecha a conexão de quem a enviou",
-            hint: "Leia cada linha com limite (`take(64 KiB + 1)` antes de `read_until`); \
+        book: "03-chat/servidor-chat.md#cliente-lento",
+        required: true,
+    },
+    Step {
+        id: "linha-grande-demais",
+        role: Role::Server,
+        title: "uma linha de mais de 64 KiB fecha a conexão de quem a enviou",
+        hint: "Leia cada linha com limite (`take(64 KiB + 1)` antes de `read_until`); \
                    se passar, encerre a conexão daquele cliente, que sai da sala.",
-            book: "03-chat/servidor-chat.md#limite-de-linha",
-            required: true,
-        },
-        Step {
-            id: "cliente-apelido",
-            role: Role::Client,
-            title: "o cliente pede o apelido, responde APELIDO e mostra a confirmação",
-            hint: "Leia o apelido do teclado antes de conectar; quando o servidor enviar \
+        book: "03-chat/servidor-chat.md#limite-de-linha",
+        required: true,
+    },
+];
+
+/// Lab 03's client steps (two threads).
+const CHAT_CLIENT_STEPS: [Step; 5] = [
+    Step {
+        id: "cliente-apelido",
+        role: Role::Client,
+        title: "o cliente pede o apelido, responde APELIDO e mostra a confirmação",
+        hint: "Leia o apelido do teclado antes de conectar; quando o servidor enviar \
                    `APELIDO`, responda com ele; imprima `Conectado ao servidor!`.",
-            book: "03-chat/cliente-chat.md#apelido",
-            required: true,
-        },
-        Step {
-            id: "cliente-recebe",
-            role: Role::Client,
-            title: "o que chega é impresso na hora, mesmo sem nada digitado",
-            hint: "Uma thread fica só recebendo e imprimindo, enquanto a principal espera o \
+        book: "03-chat/cliente-chat.md#apelido",
+        required: true,
+    },
+    Step {
+        id: "cliente-recebe",
+        role: Role::Client,
+        title: "o que chega é impresso na hora, mesmo sem nada digitado",
+        hint: "Uma thread fica só recebendo e imprimindo, enquanto a principal espera o \
                    teclado. Com uma thread só, nada aparece até a pessoa digitar.",
-            book: "03-chat/cliente-chat.md#duas-threads",
-            required: true,
-        },
-        Step {
-            id: "cliente-envia",
-            role: Role::Client,
-            title: "o que se digita é enviado como está (o servidor põe o nome)",
-            hint: "Envie a linha digitada com `\\n` e sem o apelido na frente: quem escreve \
+        book: "03-chat/cliente-chat.md#duas-threads",
+        required: true,
+    },
+    Step {
+        id: "cliente-envia",
+        role: Role::Client,
+        title: "o que se digita é enviado como está (o servidor põe o nome)",
+        hint: "Envie a linha digitada com `\\n` e sem o apelido na frente: quem escreve \
                    o nome é o servidor.",
-            book: "03-chat/cliente-chat.md#enviar",
-            required: true,
-        },
-        Step {
-            id: "cliente-sair",
-            role: Role::Client,
-            title: "o fim da entrada fecha a conexão e imprime \"Conexão encerrada\"",
-            hint: "Quando a leitura do teclado devolver 0 bytes (Ctrl-D), feche a conexão \
+        book: "03-chat/cliente-chat.md#enviar",
+        required: true,
+    },
+    Step {
+        id: "cliente-sair",
+        role: Role::Client,
+        title: "o fim da entrada fecha a conexão e imprime \"Conexão encerrada\"",
+        hint: "Quando a leitura do teclado devolver 0 bytes (Ctrl-D), feche a conexão \
                    (`shutdown`), imprima `Conexão encerrada` e termine.",
-            book: "03-chat/cliente-chat.md#sair",
+        book: "03-chat/cliente-chat.md#sair",
+        required: true,
+    },
+    Step {
+        id: "cliente-apelido-em-uso",
+        role: Role::Client,
+        title: "diante de \"ERRO: ...\", o cliente mostra o erro e pede outro apelido",
+        hint: "Se o servidor responder `ERRO: ...`, imprima a linha, leia outro apelido \
+                   do teclado e envie-o quando vier `APELIDO` de novo.",
+        book: "03-chat/cliente-chat.md#apelido",
+        required: true,
+    },
+];
+
+/// Concatenates step lists at compile time (labs that share steps). `N` must be
+/// the total length, or the build fails.
+const fn join<const N: usize>(parts: &[&[Step]]) -> [Step; N] {
+    let mut out = [PLACEHOLDER; N];
+    let mut filled = 0;
+    let mut p = 0;
+    while p < parts.len() {
+        let mut i = 0;
+        while i < parts[p].len() {
+            out[filled] = parts[p][i];
+            filled += 1;
+            i += 1;
+        }
+        p += 1;
+    }
+    assert!(filled == N, "join: N não é a soma dos tamanhos");
+    out
+}
+
+const PLACEHOLDER: Step = Step {
+    id: "",
+    role: Role::Server,
+    title: "",
+    hint: "",
+    book: "",
+    required: false,
+};
+
+const ROBUSTO: Lab = Lab {
+    number: "04",
+    dir: "04-robusto",
+    title: "Servidor robusto: dicas, boas práticas e solução de problemas",
+    chapters: &["04-robusto/dicas.md", "04-robusto/problemas.md"],
+    server: labs::robusto::server,
+    client: labs::robusto::client,
+    server_runs_forever: true,
+    steps: &[
+        Step {
+            id: "eco",
+            role: Role::Server,
+            title: "o protocolo do laboratório 02 continua: cada linha volta como \"Echo: ...\"",
+            hint: "O ponto de partida já é o servidor echo: responda cada linha com \
+                   `Echo: <linha>\\n`, numa só escrita.",
+            book: "04-robusto/dicas.md#protocolo",
             required: true,
         },
         Step {
-            id: "cliente-apelido-em-uso",
+            id: "muitos-clientes",
+            role: Role::Server,
+            title: "50 clientes conectados ao mesmo tempo são todos atendidos",
+            hint: "Atenda cada conexão numa thread própria e volte logo ao `accept`; uma fila \
+                   de espera (backlog) generosa no `listen` evita recusas numa rajada.",
+            book: "04-robusto/dicas.md#muitos-clientes",
+            required: true,
+        },
+        Step {
+            id: "um-byte-por-vez",
+            role: Role::Server,
+            title: "uma linha que chega um byte por vez recebe uma resposta só",
+            hint: "Junte os bytes até o `\\n` (`read_until`) antes de responder: uma leitura \
+                   não é uma mensagem.",
+            book: "04-robusto/problemas.md#dados-incompletos",
+            required: true,
+        },
+        Step {
+            id: "meia-conexao",
+            role: Role::Server,
+            title: "o cliente fecha só a escrita: o servidor responde tudo e fecha",
+            hint: "EOF na leitura quer dizer \"não vou enviar mais\", não \"sumi\": responda o \
+                   que chegou, inclusive um último pedaço sem `\\n`, e só então feche.",
+            book: "04-robusto/dicas.md#meia-conexao",
+            required: true,
+        },
+        Step {
+            id: "desconexoes",
+            role: Role::Server,
+            title: "clientes que somem (reset, broken pipe) não derrubam o servidor",
+            hint: "Um erro de leitura ou de escrita encerra só a conversa com aquele cliente: \
+                   trate o `Err` (nada de `unwrap`) e volte a atender os outros.",
+            book: "04-robusto/problemas.md#broken-pipe",
+            required: true,
+        },
+        Step {
+            id: "reinicio-mesma-porta",
+            role: Role::Server,
+            title: "derrubado com clientes conectados, volta na mesma porta na hora (SO_REUSEADDR)",
+            hint: "As conexões antigas ficam em TIME_WAIT por cerca de um minuto; sem \
+                   SO_REUSEADDR, o `bind` falha com \"Address already in use\". Crie o \
+                   socket com socket2 e chame `set_reuse_address(true)` antes do `bind`.",
+            book: "04-robusto/dicas.md#reuseaddr",
+            required: true,
+        },
+        Step {
+            id: "tempo-limite",
+            role: Role::Server,
+            title: "quem fica calado além de TEMPO_LIMITE_MS recebe \"Tempo esgotado\" e sai",
+            hint: "Leia o limite de `TEMPO_LIMITE_MS` (padrão 30000), aplique-o com \
+                   `set_read_timeout` e, quando a leitura desistir (WouldBlock ou TimedOut), \
+                   envie `Tempo esgotado\\n` e feche só aquela conexão.",
+            book: "04-robusto/dicas.md#tempo-limite",
+            required: true,
+        },
+        Step {
+            id: "encerra-no-sigterm",
+            role: Role::Server,
+            title: "com SIGTERM, avisa \"Servidor encerrando\" a cada cliente e sai com 0 em 2 s",
+            hint: "Capture SIGTERM e SIGINT com signal-hook; ao chegar um deles, pare de \
+                   aceitar, envie `Servidor encerrando\\n` a cada cliente conectado, feche \
+                   as conexões e termine com código 0.",
+            book: "04-robusto/dicas.md#encerramento",
+            required: true,
+        },
+        Step {
+            id: "encerra-no-ctrl-c",
+            role: Role::Server,
+            title: "com Ctrl-C (SIGINT), o mesmo encerramento educado",
+            hint: "Ctrl-C no terminal envia SIGINT: registre-o junto com SIGTERM e trate os \
+                   dois do mesmo jeito.",
+            book: "04-robusto/dicas.md#encerramento",
+            required: true,
+        },
+        Step {
+            id: "cliente-eco",
             role: Role::Client,
-            title: "diante de \"ERRO: ...\", o cliente mostra o erro e pede outro apelido",
-            hint: "Se o servidor responder `ERRO: ...`, imprima a linha, leia outro apelido \
-                   do teclado e envie-o quando vier `APELIDO` de novo.",
-            book: "03-chat/cliente-chat.md#apelido",
+            title: "o cliente echo continua: envia o que se digita e imprime a resposta",
+            hint: "O ponto de partida já é o cliente echo: envie cada linha, imprima \
+                   `Resposta: ...` e termine com `sair` imprimindo `Conexão encerrada`.",
+            book: "04-robusto/dicas.md#erros-do-cliente",
+            required: true,
+        },
+        Step {
+            id: "cliente-recusado",
+            role: Role::Client,
+            title: "sem servidor: \"Erro: ...\" na saída de erro e código de saída 2",
+            hint: "Trate o `Err` de `TcpStream::connect` com `ErrorKind::ConnectionRefused`: \
+                   uma linha `Erro: ...` em pt-BR no stderr e `ExitCode::from(2)`, sem pânico.",
+            book: "04-robusto/problemas.md#connection-refused",
+            required: true,
+        },
+        Step {
+            id: "cliente-tempo-esgotado",
+            role: Role::Client,
+            title: "servidor mudo: desiste após TEMPO_LIMITE_MS com \"Erro: ...\" e código 3",
+            hint: "Use `set_read_timeout` com o limite de `TEMPO_LIMITE_MS`; quando a leitura \
+                   desistir (WouldBlock ou TimedOut), escreva `Erro: ...` e saia com 3.",
+            book: "04-robusto/problemas.md#tempo-esgotado",
+            required: true,
+        },
+        Step {
+            id: "cliente-servidor-caiu",
+            role: Role::Client,
+            title: "o servidor fecha no meio: \"Erro: ...\" e código 4",
+            hint: "Uma leitura que devolve 0 bytes antes da resposta (EOF), ou um erro de \
+                   conexão reiniciada/broken pipe, quer dizer conexão perdida: `Erro: ...` \
+                   e código 4.",
+            book: "04-robusto/dicas.md#erros-do-cliente",
             required: true,
         },
     ],
 };
+
+const CHAT_ASYNC: Lab = Lab {
+    number: "05",
+    dir: "05-chat-async",
+    title: "Chat assíncrono com tokio; threads vs async",
+    chapters: &[
+        "05-chat-async/servidor-async.md",
+        "05-chat-async/threads-vs-async.md",
+    ],
+    server: labs::chat::async_server,
+    client: labs::chat::client,
+    server_runs_forever: true,
+    steps: &join::<17>(&[
+        // Protocol steps: as in lab 03. The load steps say "task", not "thread".
+        CHAT_ROOM_STEPS.split_at(8).0,
+        &[
+            VINTE_CLIENTES_ASYNC,
+            CLIENTE_LENTO_ASYNC,
+            CHAT_ROOM_STEPS[10],
+            MIL_CLIENTES,
+        ],
+        &CHAT_ASYNC_CLIENT_STEPS,
+    ]),
+};
+
+const VINTE_CLIENTES_ASYNC: Step = Step {
+    id: "vinte-clientes",
+    role: Role::Server,
+    title: "20 clientes: cada linha chega a cada outro uma vez, em ordem",
+    hint: "Cada conexão ganha a sua tarefa (`tokio::spawn`), e cada linha entra na fila de \
+           todos os outros exatamente uma vez, na ordem em que foi lida.",
+    book: "05-chat-async/servidor-async.md#tarefas",
+    required: true,
+};
+
+const CLIENTE_LENTO_ASYNC: Step = Step {
+    id: "cliente-lento",
+    role: Role::Server,
+    title: "um cliente que nunca lê não impede os outros de receber",
+    hint: "Não faça `.await` numa escrita com a sala trancada: cada cliente tem uma fila \
+           limitada e uma tarefa escritora; a difusão usa `try_send` e desconecta quem \
+           ficar para trás.",
+    book: "05-chat-async/servidor-async.md#difusao-limitada",
+    required: true,
+};
+
+/// Lab 05's own load step: what threads could not do within the grader's limits.
+const MIL_CLIENTES: Step = Step {
+    id: "mil-clientes",
+    role: Role::Server,
+    title: "1.000 clientes ao mesmo tempo: cada linha chega a cada outro, em ordem",
+    hint: "Uma tarefa (`tokio::spawn`) por conexão, não uma thread: o corretor limita o \
+           servidor a 128 threads. Cada cliente tem uma fila limitada (`mpsc::channel`) e \
+           uma tarefa escritora; a difusão usa `try_send`.",
+    book: "05-chat-async/servidor-async.md#mil-clientes",
+    required: true,
+};
+
+/// Lab 05's client steps: the same checks as lab 03's, taught with `select!`.
+const CHAT_ASYNC_CLIENT_STEPS: [Step; 5] = [
+    Step {
+        id: "cliente-apelido",
+        role: Role::Client,
+        title: "o cliente pede o apelido, responde APELIDO e mostra a confirmação",
+        hint: "Leia o apelido do teclado antes de conectar; quando o servidor enviar \
+               `APELIDO`, responda com ele; imprima `Conectado ao servidor!`.",
+        book: "05-chat-async/servidor-async.md#cliente",
+        required: true,
+    },
+    Step {
+        id: "cliente-recebe",
+        role: Role::Client,
+        title: "o que chega é impresso na hora, mesmo sem nada digitado",
+        hint: "Um só laço com `tokio::select!` espera ao mesmo tempo pela próxima linha do \
+               teclado e pela próxima do servidor, e trata a que vier primeiro.",
+        book: "05-chat-async/servidor-async.md#cliente",
+        required: true,
+    },
+    Step {
+        id: "cliente-envia",
+        role: Role::Client,
+        title: "o que se digita é enviado como está (o servidor põe o nome)",
+        hint: "Envie a linha digitada com `\\n` e sem o apelido na frente: quem escreve o \
+               nome é o servidor.",
+        book: "05-chat-async/servidor-async.md#cliente",
+        required: true,
+    },
+    Step {
+        id: "cliente-sair",
+        role: Role::Client,
+        title: "o fim da entrada fecha a conexão e imprime \"Conexão encerrada\"",
+        hint: "Quando o teclado chegar ao fim (`next_line` devolve `None`), feche o lado de \
+               escrita (`shutdown().await`), imprima `Conexão encerrada` e termine.",
+        book: "05-chat-async/servidor-async.md#cliente",
+        required: true,
+    },
+    Step {
+        id: "cliente-apelido-em-uso",
+        role: Role::Client,
+        title: "diante de \"ERRO: ...\", o cliente mostra o erro e pede outro apelido",
+        hint: "Se o servidor responder `ERRO: ...`, imprima a linha, leia outro apelido do \
+               teclado e envie-o quando vier `APELIDO` de novo.",
+        book: "05-chat-async/servidor-async.md#cliente",
+        required: true,
+    },
+];

@@ -66,10 +66,11 @@ enum Command {
     },
     /// Avalia uma turma: uma subpasta por aluno; relatórios CSV, JSON, JUnit e Markdown.
     Grade(GradeArgs),
-    /// Mede desempenho (benchmarks; nunca testes cronometrados).
+    /// Mede desempenho (benchmarks; nunca testes cronometrados). Sem subcomando:
+    /// `rede`, com os valores padrão.
     Bench {
         #[command(subcommand)]
-        what: BenchWhat,
+        what: Option<BenchWhat>,
     },
     /// Gera o livro em book/html e verifica includes e links.
     Book,
@@ -77,6 +78,19 @@ enum Command {
 
 #[derive(Subcommand)]
 enum BenchWhat {
+    /// Chat com threads (lab 03) × tokio (lab 05) e eco por linhas × por leitura;
+    /// escreve o gráfico e a tabela que o capítulo "Threads vs async" mostra.
+    Rede {
+        /// Quantos clientes conectados medir (separados por vírgula).
+        #[arg(long, value_delimiter = ',', default_values_t = [10, 100, 1000, 10000])]
+        clientes: Vec<usize>,
+        /// A pasta `src` do livro, onde vão o gráfico e a tabela.
+        #[arg(long, default_value = "book/src")]
+        livro: std::path::PathBuf,
+        /// Quanto tempo (s) a entrada de todos os clientes pode levar, por medição.
+        #[arg(long, default_value_t = 180)]
+        prazo: u64,
+    },
     /// Corrige uma turma gerada (soluções e pontos de partida) e separa compilar de avaliar.
     Turma {
         /// Quantas entregas.
@@ -188,8 +202,19 @@ fn main() -> ExitCode {
         Command::Check(args) => return run_check(args),
         Command::Grade(args) => return run_grade(args),
         Command::Book => return run_book(),
+        Command::Bench { what: None } => {
+            run_bench_network(&root, vec![10, 100, 1000, 10000], "book/src".into(), 180)
+        }
         Command::Bench {
-            what: BenchWhat::Turma { students, jobs },
+            what:
+                Some(BenchWhat::Rede {
+                    clientes,
+                    livro,
+                    prazo,
+                }),
+        } => run_bench_network(&root, clientes, livro, prazo),
+        Command::Bench {
+            what: Some(BenchWhat::Turma { students, jobs }),
         } => {
             let jobs =
                 jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
@@ -425,4 +450,19 @@ fn run_book() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// `cargo xtask bench rede`: the book folder is taken relative to the workbook.
+fn run_bench_network(
+    root: &std::path::Path,
+    clients: Vec<usize>,
+    book_src: std::path::PathBuf,
+    budget_seconds: u64,
+) -> Result<(), String> {
+    let options = xtask::bench::rede::Options {
+        clients,
+        book_src: root.join(book_src),
+        join_budget: std::time::Duration::from_secs(budget_seconds),
+    };
+    xtask::bench::rede::run(root, &options)
 }

@@ -130,6 +130,55 @@ fn kill_group(pgid: u32) {
 #[cfg(not(unix))]
 fn kill_group(_pgid: u32) {}
 
+/// The signals the grader sends on purpose (lab 04's graceful shutdown).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Signal {
+    /// What `kill` sends by default: "please stop".
+    Term,
+    /// What Ctrl-C at a terminal sends.
+    Interrupt,
+}
+
+impl Signal {
+    pub fn name(self) -> &'static str {
+        match self {
+            Signal::Term => "SIGTERM",
+            Signal::Interrupt => "SIGINT",
+        }
+    }
+}
+
+#[cfg(unix)]
+fn send_to_group(pgid: u32, signal: Signal) -> bool {
+    let number = match signal {
+        Signal::Term => libc::SIGTERM,
+        Signal::Interrupt => libc::SIGINT,
+    };
+    // SAFETY: killpg only sends a signal; a stale id at worst returns ESRCH.
+    unsafe { libc::killpg(pgid as libc::pid_t, number) == 0 }
+}
+
+#[cfg(not(unix))]
+fn send_to_group(_pgid: u32, _signal: Signal) -> bool {
+    false
+}
+
+/// The line `sh -c` runs for `--server-cmd`/`--client-cmd`. A single command is
+/// prefixed with `exec`, so the program replaces the shell: a signal then reaches
+/// it alone, and its exit status is the one reported (Debian's `sh` would
+/// otherwise die of SIGTERM itself, while the program under test says goodbye).
+/// A compound line (`;`, `&&`, `|`…) is left to the shell as typed.
+fn shell_line(command: &str) -> String {
+    let compound = command.contains([';', '&', '|', '\n', '(', ')', '`']);
+    // `VAR=valor programa` must stay as typed: `exec VAR=valor` is not a command.
+    let first = command.split_whitespace().next().unwrap_or_default();
+    if compound || first == "exec" || first.contains('=') {
+        command.to_owned()
+    } else {
+        format!("exec {command}")
+    }
+}
+
 /// A running (or finished, not yet dropped) program under test.
 pub struct Program {
     child: Child,
@@ -147,17 +196,23 @@ pub struct Program {
 }
 
 impl Program {
-    /// Starts the program with `PORTA=<port>`, in a process group of its own.
-    /// `stdin_piped` keeps its stdin open for the grader to write to.
-    pub fn spawn(launch: &Launch, port: u16, stdin_piped: bool) -> io::Result<Program> {
+    /// Starts the program with `PORTA=<port>` and `env`, in a process group of
+    /// its own. `stdin_piped` keeps its stdin open for the grader to write to.
+    pub fn spawn(
+        launch: &Launch,
+        port: u16,
+        env: &[(&str, String)],
+        stdin_piped: bool,
+    ) -> io::Result<Program> {
         let (mut command, cwd): (Command, &Path) = match launch {
             Launch::Binary { path, cwd } => (Command::new(path), cwd),
             Launch::Shell { command, cwd } => {
                 let mut c = Command::new("sh");
-                c.arg("-c").arg(command);
+                c.arg("-c").arg(shell_line(command));
                 (c, cwd)
             }
         };
+        command.envs(env.iter().map(|(k, v)| (k, v)));
         command
             .current_dir(cwd)
             .env("PORTA", port.to_string())
@@ -249,6 +304,18 @@ impl Program {
         self.stdin = None;
     }
 
+    /// Sends `signal` to the program's process group, as a terminal does with
+    /// Ctrl-C (SIGINT) and `kill` with SIGTERM. False if it was already gone.
+    pub fn signal(&mut self, signal: Signal) -> bool {
+        if self.try_status().is_some() {
+            return false;
+        }
+        match self.pgid {
+            Some(pgid) => send_to_group(pgid, signal),
+            None => false,
+        }
+    }
+
     /// Kills the whole process group and reaps the program.
     pub async fn stop(&mut self) {
         self.kill_group_now();
@@ -329,4 +396,17 @@ pub fn describe_status(status: ExitStatus) -> String {
 /// The `cargo` that runs us (or the one on the PATH).
 pub fn cargo() -> OsString {
     std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shell_line;
+
+    #[test]
+    fn a_single_command_replaces_the_shell() {
+        assert_eq!(shell_line("python3 eco.py"), "exec python3 eco.py");
+        assert_eq!(shell_line("cd x && ./servidor"), "cd x && ./servidor");
+        assert_eq!(shell_line("PORTA=1 ./servidor"), "PORTA=1 ./servidor");
+        assert_eq!(shell_line("exec ./servidor"), "exec ./servidor");
+    }
 }

@@ -16,7 +16,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::time::Instant;
 
 use crate::catalog::{Lab, Role, Step};
-use crate::process::{Launch, Program, describe_status};
+use crate::process::{Launch, Program, Signal, describe_status};
 use crate::transcript::{Expected, escape, first_difference};
 use crate::wire::{self, Dial, Ending};
 
@@ -393,12 +393,7 @@ impl Session {
     }
 
     fn timeout_text(&self) -> String {
-        let ms = self.opts.timeout.as_millis();
-        if ms.is_multiple_of(1000) {
-            format!("{} s", ms / 1000)
-        } else {
-            format!("{ms} ms")
-        }
+        seconds_text(self.opts.timeout)
     }
 
     /// A random word for this run, shown as `<aleatorio-N>` in transcripts, so a
@@ -469,6 +464,12 @@ impl Session {
 
     /// Starts the learner's program for `role` with `PORTA` set.
     pub async fn start(&mut self, role: Role) -> Flow {
+        self.start_with_env(role, &[]).await
+    }
+
+    /// Starts the program for `role` with `PORTA` and the variables in `env`
+    /// (lab 04's `TEMPO_LIMITE_MS`), which the transcript shows.
+    pub async fn start_with_env(&mut self, role: Role, env: &[(&str, String)]) -> Flow {
         let name = role.label();
         let port = match self.choose_port() {
             Ok(port) => port,
@@ -492,8 +493,11 @@ impl Session {
         let launch = self.launches[slot(role)]
             .clone()
             .expect("start() só é chamado para um papel avaliado");
-        self.say(format!("[corretor] inicia o {name} com PORTA={port}"));
-        match Program::spawn(&launch, port, role == Role::Client) {
+        let extra: String = env.iter().map(|(k, v)| format!(" {k}={v}")).collect();
+        self.say(format!(
+            "[corretor] inicia o {name} com PORTA={port}{extra}"
+        ));
+        match Program::spawn(&launch, port, env, role == Role::Client) {
             Ok(program) => {
                 self.programs[slot(role)] = Some(program);
                 Ok(())
@@ -522,8 +526,14 @@ impl Session {
 
     /// Waits for the program to exit and records its status.
     pub async fn wait_exit(&mut self, role: Role) -> Flow {
-        let name = role.label();
         let limit = self.opts.timeout;
+        self.wait_exit_within(role, limit).await
+    }
+
+    /// Like [`Session::wait_exit`], with a limit of its own (lab 04's "exits
+    /// within 2 s of SIGTERM").
+    pub async fn wait_exit_within(&mut self, role: Role, limit: Duration) -> Flow {
+        let name = role.label();
         let waited = {
             let Some(program) = self.programs[slot(role)].as_mut() else {
                 return Ok(());
@@ -542,7 +552,7 @@ impl Session {
                 Ok(())
             }
             None => {
-                let after = self.timeout_text();
+                let after = seconds_text(limit);
                 self.say(format!("[{name}] continua rodando depois de {after}"));
                 self.note(
                     "E-NAO-TERMINOU",
@@ -817,6 +827,76 @@ impl Session {
         self.start(Role::Server).await
     }
 
+    /// Like [`Session::restart_server`], with extra variables in the environment.
+    pub async fn restart_server_with_env(&mut self, env: &[(&str, String)]) -> Flow {
+        self.stop(Role::Server).await;
+        if let Some(port) = self.port {
+            wire::wait_until_closed(port, self.deadline()).await;
+        }
+        self.start_with_env(Role::Server, env).await
+    }
+
+    /// Sends `signal` to the program for `role` (its process group).
+    pub fn signal(&mut self, role: Role, signal: Signal) {
+        let name = role.label();
+        let sent = self
+            .program(role)
+            .is_some_and(|program| program.signal(signal));
+        let how = match signal {
+            Signal::Term => "SIGTERM (como `kill`)",
+            Signal::Interrupt => "SIGINT (como Ctrl-C no terminal)",
+        };
+        if sent {
+            self.say(format!("[corretor] envia {how} ao {name}"));
+        } else {
+            self.say(format!(
+                "[corretor] não conseguiu enviar {}: o {name} já tinha terminado",
+                signal.name()
+            ));
+        }
+    }
+
+    /// Closes a connection with a normal FIN even if the peer closed first:
+    /// its side then stays in TIME_WAIT, as it would with any real client.
+    /// Lab 04 needs that to show why a server sets SO_REUSEADDR.
+    pub async fn close_politely(&mut self, mut conn: Conn) {
+        conn.ending = None;
+        self.close(conn).await;
+    }
+
+    /// After the program for `role` exited, checks that it explained the
+    /// failure on stderr in a line starting with `Erro: `, and did not panic.
+    pub async fn expect_error_line(&mut self, role: Role) {
+        let name = role.label();
+        let Some(program) = self.programs[slot(role)].as_mut() else {
+            return;
+        };
+        program.flush_output(Duration::from_secs(1)).await;
+        let stderr = program.stderr.text();
+        if let Some(panic) = stderr.lines().find(|l| l.contains("panicked at")) {
+            self.say(format!(
+                "[{name}] entrou em pânico em vez de explicar o erro"
+            ));
+            self.note(
+                "E-PANICO",
+                format!(
+                    "O {name} entrou em pânico ({}). Um erro de rede esperado (conexão \
+                     recusada, tempo esgotado, conexão perdida) merece uma mensagem clara e \
+                     um código de saída, não um `unwrap`.",
+                    panic.trim()
+                ),
+            );
+        } else if stderr.lines().any(|l| l.starts_with("Erro: ")) {
+            self.say(format!(
+                "[{name}] explicou o erro na saída de erro (uma linha \"Erro: …\")"
+            ));
+        } else {
+            self.say(format!(
+                "[{name}] não escreveu uma linha \"Erro: …\" na saída de erro"
+            ));
+        }
+    }
+
     /// Drops a connection abruptly: the peer gets a reset (RST), not an EOF.
     pub async fn reset(&mut self, conn: Conn) {
         let _ = conn.stream.set_zero_linger();
@@ -1049,6 +1129,16 @@ impl Session {
         }
         self.results.sort_by_key(|r| r.number);
         (self.results, self.transcript)
+    }
+}
+
+/// A duration as the transcript says it: `5 s`, `1500 ms`.
+pub fn seconds_text(duration: Duration) -> String {
+    let ms = duration.as_millis();
+    if ms.is_multiple_of(1000) {
+        format!("{} s", ms / 1000)
+    } else {
+        format!("{ms} ms")
     }
 }
 

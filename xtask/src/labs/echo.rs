@@ -21,7 +21,7 @@ pub fn client(s: &mut Session) -> Pin<Box<dyn Future<Output = Flow> + '_>> {
 }
 
 /// Sends one line and reads the reply, diagnosing a reply that came in pieces.
-async fn round_trip(s: &mut Session, conn: &mut Conn, line: &str) -> Flow {
+pub(crate) async fn round_trip(s: &mut Session, conn: &mut Conn, line: &str) -> Flow {
     s.send(conn, format!("{line}\n").as_bytes()).await?;
     let reply = s.receive_line(conn).await;
     diagnose_pieces(s, &reply);
@@ -164,7 +164,7 @@ async fn cliente(s: &mut Session) -> Flow {
 
 /// The grader, as the server: a line is typed into the client, arrives on the
 /// socket, is answered, and the client must print the answer.
-async fn serve_one_line(s: &mut Session, conn: &mut Conn) -> Flow {
+pub(crate) async fn serve_one_line(s: &mut Session, conn: &mut Conn) -> Flow {
     let linha = format!("oi {}", s.random_word());
     s.type_line(&linha).await?;
     let chegou = s.receive_line(conn).await;

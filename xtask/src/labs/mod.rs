@@ -5,3 +5,4 @@
 pub mod basico;
 pub mod chat;
 pub mod echo;
+pub mod robusto;

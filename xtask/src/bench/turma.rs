@@ -1,6 +1,5 @@
-//! `cargo xtask bench`: measurements that belong to a benchmark, never to a
-//! timed unit test. `turma`: a class of N submissions × every lab, with the time
-//! split into compiling and grading.
+//! `cargo xtask bench turma`: a class of N submissions × every lab, with the
+//! time split into compiling and grading.
 
 use std::path::Path;
 use std::time::Instant;

@@ -1,0 +1,19 @@
+//! `cargo xtask bench`: measurements that belong to a benchmark, never to a
+//! timed unit test.
+//!
+//! - [`rede`]: the default. The solutions side by side on this machine: lab 03's
+//!   chat (threads) against lab 05's (tokio), and lab 02's echo against a server
+//!   that treats each read as a message. Prints a table, writes the SVG chart and
+//!   the results page the "Threads vs async" chapter shows.
+//! - [`turma`]: a class of N submissions × every lab, compile time vs grade time.
+//!
+//! Load is generated here, bounded in count and time, and only over loopback.
+
+pub mod chat;
+pub mod eco;
+pub mod rede;
+pub mod servidor;
+pub mod svg;
+pub mod turma;
+
+pub use turma::class;

@@ -1,0 +1,135 @@
+//! The servers the bench measures: built in release mode, each package in its own
+//! target folder (every lab names its binary `servidor`), started on a free
+//! loopback port and always killed at the end.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::process::{Child, Command};
+use tokio::time::Instant;
+
+use crate::process::cargo;
+use crate::wire::{self, Dial};
+
+/// A program to measure: which package, and which binary or example of it.
+#[derive(Clone, Copy, Debug)]
+pub struct Subject {
+    /// How the table and the chart name it.
+    pub label: &'static str,
+    pub package: &'static str,
+    pub binary: &'static str,
+    /// An example (`examples/`) rather than a binary (`src/bin/`).
+    pub example: bool,
+}
+
+/// Builds `subject` in release mode and returns the executable's path.
+pub fn build(root: &Path, subject: &Subject) -> Result<PathBuf, String> {
+    let target = root.join("target").join("bench").join(subject.package);
+    let kind = if subject.example {
+        "--example"
+    } else {
+        "--bin"
+    };
+    let status = std::process::Command::new(cargo())
+        .current_dir(root)
+        .args(["build", "--release", "--quiet", "-p", subject.package, kind])
+        .arg(subject.binary)
+        .arg("--target-dir")
+        .arg(&target)
+        .status()
+        .map_err(|e| format!("não consegui rodar o cargo: {e}"))?;
+    if !status.success() {
+        return Err(format!(
+            "{} ({}) não compilou em modo release",
+            subject.label, subject.package
+        ));
+    }
+    let folder = if subject.example {
+        "release/examples"
+    } else {
+        "release"
+    };
+    Ok(target.join(folder).join(format!(
+        "{}{}",
+        subject.binary,
+        std::env::consts::EXE_SUFFIX
+    )))
+}
+
+/// A server under measurement. Killed (whole process group) when dropped.
+pub struct Running {
+    child: Child,
+    pub port: u16,
+}
+
+impl Running {
+    /// Starts `path` with `PORTA` set and waits until it accepts connections.
+    pub async fn start(path: &Path) -> Result<Running, String> {
+        let port = wire::free_port().map_err(|e| format!("sem porta livre: {e}"))?;
+        let mut command = Command::new(path);
+        command
+            .env("PORTA", port.to_string())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true);
+        #[cfg(unix)]
+        command.process_group(0);
+        let child = command
+            .spawn()
+            .map_err(|e| format!("não consegui iniciar {}: {e}", path.display()))?;
+        let running = Running { child, port };
+        // The probe connection is closed at once; chat servers see a visitor
+        // that never gave a nickname, which costs them nothing.
+        match wire::dial(port, Instant::now() + Duration::from_secs(10)).await {
+            Dial::Connected(_) => Ok(running),
+            Dial::GaveUp(e) => Err(format!(
+                "{} não aceitou conexões: {}",
+                path.display(),
+                wire::describe_error(&e)
+            )),
+        }
+    }
+
+    /// The server's resident memory and thread count, from `/proc` (Linux).
+    pub fn memory(&self) -> Option<Memory> {
+        let pid = self.child.id()?;
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+        let field = |name: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+        };
+        Some(Memory {
+            rss_kib: field("VmRSS:")?,
+            threads: field("Threads:").unwrap_or(0),
+        })
+    }
+
+    /// Whether the server is still running (a crash is a result too).
+    pub fn alive(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        #[cfg(unix)]
+        if let Some(pid) = self.child.id() {
+            // SAFETY: killpg only sends a signal; a stale id at worst returns ESRCH.
+            unsafe {
+                libc::killpg(pid as libc::pid_t, libc::SIGKILL);
+            }
+        }
+        let _ = self.child.start_kill();
+    }
+}
+
+/// What `/proc/<pid>/status` says about a server.
+#[derive(Clone, Copy, Debug)]
+pub struct Memory {
+    pub rss_kib: u64,
+    pub threads: u64,
+}

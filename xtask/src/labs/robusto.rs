@@ -1,0 +1,454 @@
+//! Lab 04: lab 02's echo server, grown into one that survives the real world
+//! (many clients, trickled bytes, half-closed and vanished connections, a restart
+//! on the same port, an idle limit, a graceful shutdown on SIGTERM and Ctrl-C),
+//! and an echo client that reports network failures with distinct exit codes.
+//!
+//! Each step reproduces one of the problems of the chapter "Solução de problemas
+//! comuns", so a reader can watch it happen with `--step N --verbose`.
+
+use std::cell::Cell;
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::time::Instant;
+
+use crate::catalog::Role;
+use crate::labs::echo::{round_trip, serve_one_line};
+use crate::process::Signal;
+use crate::session::{Conn, Flow, Session, seconds_text};
+use crate::transcript::escape;
+use crate::wire::{self, Ending};
+
+pub fn server(s: &mut Session) -> Pin<Box<dyn Future<Output = Flow> + '_>> {
+    Box::pin(servidor(s))
+}
+
+pub fn client(s: &mut Session) -> Pin<Box<dyn Future<Output = Flow> + '_>> {
+    Box::pin(cliente(s))
+}
+
+/// How many clients the crowd step keeps connected at once.
+const CROWD: usize = 50;
+
+/// The idle limit the grader asks for, through `TEMPO_LIMITE_MS`: short enough
+/// for a quick step, long enough that a loaded machine still meets it.
+const IDLE_LIMIT: Duration = Duration::from_millis(1000);
+
+/// How often the talkative client speaks while the other one stays silent: well
+/// inside the idle limit, so only the silent one may be timed out.
+const TALK_PACE: Duration = Duration::from_millis(250);
+
+/// How late the idle notice may come: timers on a busy machine run a little late.
+const IDLE_SLACK: Duration = Duration::from_millis(1500);
+
+/// The graceful shutdown must end the program within this time (the issue's 2 s).
+const SHUTDOWN_LIMIT: Duration = Duration::from_secs(2);
+
+fn idle_env() -> [(&'static str, String); 1] {
+    [("TEMPO_LIMITE_MS", IDLE_LIMIT.as_millis().to_string())]
+}
+
+async fn servidor(s: &mut Session) -> Flow {
+    s.begin("eco")?;
+    s.start(Role::Server).await?;
+    let mut primeiro = s.connect("cliente 1").await?;
+    for _ in 0..2 {
+        let linha = format!("olá {}", s.random_word());
+        round_trip(s, &mut primeiro, &linha).await?;
+    }
+    s.close(primeiro).await;
+    s.end().await?;
+
+    s.begin("muitos-clientes")?;
+    crowd(s).await?;
+    s.end().await?;
+
+    s.begin("um-byte-por-vez")?;
+    let mut lento = s.connect("cliente 2").await?;
+    let linha = format!("pão de queijo {}\n", s.random_word());
+    s.send_bytewise(&mut lento, linha.as_bytes()).await?;
+    s.receive_line(&mut lento).await;
+    s.close(lento).await;
+    s.end().await?;
+
+    // The client says all it has to say, then shuts its writing side: the server
+    // reads EOF, answers everything (even the last line without `\n`) and closes.
+    s.begin("meia-conexao")?;
+    let mut meia = s.connect("cliente 3").await?;
+    let texto = format!(
+        "primeira {}\nsegunda {}\nsem quebra no fim",
+        s.random_word(),
+        s.random_word()
+    );
+    s.send(&mut meia, texto.as_bytes()).await?;
+    if meia.stream.shutdown().await.is_err() {
+        s.say("[cliente 3] não conseguiu fechar o lado de escrita");
+        return Err(s.fail().await);
+    }
+    s.say("[cliente 3] fecha só o lado de escrita (shutdown Write): o servidor lê EOF");
+    s.receive_until_close(&mut meia).await;
+    s.say_how_it_ended(&meia);
+    s.end().await?;
+
+    s.begin("desconexoes")?;
+    vanishing_clients(s).await?;
+    s.end().await?;
+
+    s.begin("reinicio-mesma-porta")?;
+    restart_with_clients(s).await?;
+    s.end().await?;
+
+    s.begin("tempo-limite")?;
+    s.restart_server_with_env(&idle_env()).await?;
+    idle_client(s).await?;
+    s.end().await?;
+
+    s.begin("encerra-no-sigterm")?;
+    s.restart_server().await?;
+    shutdown_on(s, Signal::Term, 2).await?;
+    s.end().await?;
+
+    s.begin("encerra-no-ctrl-c")?;
+    s.restart_server().await?;
+    shutdown_on(s, Signal::Interrupt, 1).await?;
+    s.end().await?;
+    s.stop(Role::Server).await;
+    Ok(())
+}
+
+/// Fifty clients connect and stay; then each speaks, the last one first. A
+/// server that serves one client at a time never answers the last one.
+async fn crowd(s: &mut Session) -> Flow {
+    let marca = s.random_word();
+    let port = s.port().expect("o servidor já foi iniciado");
+    let mut conns = Vec::with_capacity(CROWD);
+    for i in 1..=CROWD {
+        match wire::dial(port, s.deadline()).await {
+            wire::Dial::Connected(stream) => conns.push(Conn::new(&format!("cliente {i}"), stream)),
+            wire::Dial::GaveUp(error) => {
+                s.say(format!(
+                    "[cliente {i}] não conseguiu conectar: {}",
+                    wire::describe_error(&error)
+                ));
+                return Err(s.fail().await);
+            }
+        }
+    }
+    s.say(format!("[{CROWD} clientes] conectam e ficam conectados"));
+    let mut all_ok = true;
+    for (i, conn) in conns.iter_mut().enumerate().rev() {
+        let linha = format!("sou o cliente {} {marca}\n", i + 1);
+        let esperado = format!("Echo: {linha}");
+        let problem = match conn.stream.write_all(linha.as_bytes()).await {
+            Err(error) => Some(format!(
+                "não conseguiu enviar: {}",
+                wire::describe_error(&error)
+            )),
+            Ok(()) => match s.read_lines_quietly(conn, 1).await {
+                Ok(lines) if lines[0] == esperado.as_bytes() => None,
+                Ok(lines) => Some(format!(
+                    "esperava {} e recebeu {}",
+                    escape(esperado.as_bytes()),
+                    escape(&lines[0])
+                )),
+                Err(why) => Some(why),
+            },
+        };
+        if let Some(problem) = problem {
+            all_ok = false;
+            s.say(format!("[cliente {}] {problem}", i + 1));
+            break;
+        }
+    }
+    if all_ok {
+        s.say(format!(
+            "[{CROWD} clientes] cada um, do último ao primeiro, recebeu o eco da sua linha"
+        ));
+    }
+    for conn in conns {
+        s.close(conn).await;
+    }
+    Ok(())
+}
+
+/// Clients that vanish: half a line then a reset (the server's read fails), and
+/// a big line then a reset before the reply (the server's write fails: broken
+/// pipe or connection reset). The next client must still be served.
+async fn vanishing_clients(s: &mut Session) -> Flow {
+    let mut meia = s.connect("cliente 4").await?;
+    s.send(&mut meia, b"meia li").await?;
+    s.reset(meia).await;
+    let mut apressado = s.connect("cliente 5").await?;
+    let enorme = format!("{}\n", s.random_text(200_000));
+    s.send(&mut apressado, enorme.as_bytes()).await?;
+    s.reset(apressado).await;
+    let mut depois = s.connect("cliente 6").await?;
+    let linha = format!("ainda de pé? {}", s.random_word());
+    round_trip(s, &mut depois, &linha).await?;
+    s.close(depois).await;
+    Ok(())
+}
+
+/// The server dies with two clients connected, and comes back at once on the
+/// same port. The clients close normally after it, so the server's side of those
+/// connections waits in TIME_WAIT: without SO_REUSEADDR, `bind` fails with
+/// "Address already in use" for about a minute.
+async fn restart_with_clients(s: &mut Session) -> Flow {
+    let mut conns = Vec::new();
+    for actor in ["cliente 7", "cliente 8"] {
+        let mut conn = s.connect(actor).await?;
+        let linha = format!("antes da queda {}", s.random_word());
+        round_trip(s, &mut conn, &linha).await?;
+        conns.push(conn);
+    }
+    s.stop(Role::Server).await;
+    s.say("[corretor] derruba o servidor (SIGKILL) com os 2 clientes conectados");
+    for mut conn in conns {
+        expect_eof(s, &mut conn).await;
+        s.close_politely(conn).await;
+    }
+    s.say("[corretor] inicia o servidor de novo, na mesma porta, logo em seguida");
+    s.start(Role::Server).await?;
+    let mut depois = s.connect("cliente 9").await?;
+    let linha = format!("voltou? {}", s.random_word());
+    round_trip(s, &mut depois, &linha).await?;
+    s.close(depois).await;
+    Ok(())
+}
+
+/// Waits for the peer to close, recording only what arrived (if anything) and
+/// how it ended.
+async fn expect_eof(s: &mut Session, conn: &mut Conn) {
+    let (data, ending) =
+        wire::read_until_close(&mut conn.stream, 1 << 20, s.deadline(), |_| {}).await;
+    if !data.is_empty() {
+        s.say(format!("[{}] ← {}", conn.actor, escape(&data)));
+    }
+    conn.ending = Some(ending);
+    s.say_how_it_ended(conn);
+}
+
+/// One client goes silent; another keeps talking. Only the silent one gets
+/// `Tempo esgotado` and is closed, after the idle limit and not much later.
+async fn idle_client(s: &mut Session) -> Flow {
+    let mut calado = s.connect("cliente 1").await?;
+    let linha = format!("vou ficar quieto {}", s.random_word());
+    round_trip(s, &mut calado, &linha).await?;
+    let silent_since = Instant::now();
+    s.say("[cliente 1] fica calado");
+    let mut falante = s.connect("cliente 2").await?;
+    s.say(format!(
+        "[cliente 2] envia uma linha a cada {} ms enquanto isso",
+        TALK_PACE.as_millis()
+    ));
+
+    let deadline = silent_since + IDLE_LIMIT + s.opts.timeout;
+    let reply_limit = s.opts.timeout;
+    let notice_came = Cell::new(false);
+    let first_byte_at = Cell::new(None);
+    let listen = async {
+        let outcome = wire::read_until_close(&mut calado.stream, 1 << 20, deadline, |_| {
+            if first_byte_at.get().is_none() {
+                first_byte_at.set(Some(Instant::now()));
+            }
+        })
+        .await;
+        notice_came.set(true);
+        outcome
+    };
+    let talk = keep_talking(&mut falante, &notice_came, reply_limit);
+    let ((data, ending), talked) = tokio::join!(listen, talk);
+
+    match ending {
+        Ending::StillOpen if data.is_empty() => {
+            let silence = seconds_text(IDLE_LIMIT + s.opts.timeout);
+            s.say(format!(
+                "[cliente 1] continua conectado depois de {silence} calado"
+            ));
+            s.note(
+                "E-SEM-TEMPO-LIMITE",
+                format!(
+                    "O servidor não desconectou um cliente calado. Com TEMPO_LIMITE_MS={}, \
+                     quem fica esse tempo sem enviar nada deve receber \"Tempo esgotado\\n\" \
+                     e ser desconectado: `set_read_timeout` faz a leitura desistir.",
+                    IDLE_LIMIT.as_millis()
+                ),
+            );
+        }
+        ending => {
+            s.say(format!("[cliente 1] ← {}", escape(&data)));
+            calado.ending = Some(ending);
+            s.say_how_it_ended(&calado);
+            let silence = first_byte_at
+                .get()
+                .unwrap_or_else(Instant::now)
+                .duration_since(silent_since);
+            say_when_notice_came(s, silence);
+        }
+    }
+    match talked {
+        Ok(()) => s.say("[cliente 2] recebeu todas as respostas e continua conectado"),
+        Err(problem) => s.say(format!("[cliente 2] {problem}")),
+    }
+    let linha = format!("ainda estou aqui {}", s.random_word());
+    round_trip(s, &mut falante, &linha).await?;
+    s.close(falante).await;
+    Ok(())
+}
+
+/// Records whether the idle notice came at the limit: not before (the server
+/// would drop clients that are merely slow), not much after.
+fn say_when_notice_came(s: &mut Session, silence: Duration) {
+    let limit = seconds_text(IDLE_LIMIT);
+    let ms = silence.as_millis();
+    if silence < IDLE_LIMIT.mul_f64(0.9) {
+        s.say(format!(
+            "[corretor] o aviso veio cedo demais: depois de {ms} ms de silêncio (o limite é {limit})"
+        ));
+        s.note(
+            "E-TEMPO-LIMITE-ERRADO",
+            "O limite de silêncio é o de TEMPO_LIMITE_MS, em milissegundos, contado desde o \
+             último byte recebido daquele cliente.",
+        );
+    } else if silence > IDLE_LIMIT + IDLE_SLACK {
+        s.say(format!(
+            "[corretor] o aviso veio tarde demais: depois de {ms} ms de silêncio (o limite é {limit})"
+        ));
+        s.note(
+            "E-TEMPO-LIMITE-ERRADO",
+            "O limite de silêncio é o de TEMPO_LIMITE_MS, em milissegundos, contado desde o \
+             último byte recebido daquele cliente.",
+        );
+    } else {
+        s.say(format!(
+            "[corretor] o aviso veio depois de {limit} de silêncio, como pedido"
+        ));
+    }
+}
+
+/// The talkative client: a line every [`TALK_PACE`], each echo checked, until
+/// `stop` is set. The pace is part of the scenario (a person typing), not a wait
+/// for a result. Errs with what went wrong, in the transcript's words.
+async fn keep_talking(
+    conn: &mut Conn,
+    stop: &Cell<bool>,
+    reply_limit: Duration,
+) -> Result<(), String> {
+    let mut pace = tokio::time::interval(TALK_PACE);
+    let mut count = 0;
+    while !stop.get() {
+        pace.tick().await;
+        if stop.get() {
+            break;
+        }
+        count += 1;
+        let linha = format!("falando {count}\n");
+        if let Err(error) = conn.stream.write_all(linha.as_bytes()).await {
+            return Err(format!(
+                "não conseguiu enviar a linha {count}: {}",
+                wire::describe_error(&error)
+            ));
+        }
+        let esperado = format!("Echo: {linha}");
+        let mut reply = vec![0u8; esperado.len()];
+        match tokio::time::timeout(reply_limit, conn.stream.read_exact(&mut reply)).await {
+            Ok(Ok(_)) if reply == esperado.as_bytes() => {}
+            Ok(Ok(_)) => {
+                return Err(format!(
+                    "esperava {} e recebeu {}",
+                    escape(esperado.as_bytes()),
+                    escape(&reply)
+                ));
+            }
+            Ok(Err(_)) => return Err("foi desconectado junto, sem ter ficado calado".to_owned()),
+            Err(_) => return Err(format!("ficou sem resposta para a linha {count}")),
+        }
+    }
+    Ok(())
+}
+
+/// `clients` clients are talking when the signal comes: each must get
+/// `Servidor encerrando` and be closed, and the server must exit 0 within 2 s.
+async fn shutdown_on(s: &mut Session, signal: Signal, clients: usize) -> Flow {
+    let mut conns = Vec::new();
+    for i in 1..=clients {
+        let mut conn = s.connect(&format!("cliente {i}")).await?;
+        let linha = format!("até logo {}", s.random_word());
+        round_trip(s, &mut conn, &linha).await?;
+        conns.push(conn);
+    }
+    s.signal(Role::Server, signal);
+    for conn in &mut conns {
+        s.receive_until_close(conn).await;
+        s.say_how_it_ended(conn);
+    }
+    let exited = s.wait_exit_within(Role::Server, SHUTDOWN_LIMIT).await;
+    let killed_by_signal = s
+        .program(Role::Server)
+        .and_then(|p| p.try_status())
+        .is_some_and(|status| status.code().is_none());
+    if killed_by_signal {
+        s.note(
+            "E-SEM-ENCERRAMENTO",
+            format!(
+                "O servidor morreu com o {} em vez de se despedir. Capture o sinal \
+                 (signal-hook), avise cada cliente com \"Servidor encerrando\\n\", feche as \
+                 conexões e termine com código 0.",
+                signal.name()
+            ),
+        );
+    }
+    exited
+}
+
+async fn cliente(s: &mut Session) -> Flow {
+    s.begin("cliente-eco")?;
+    let listener = s.listen().await?;
+    s.start(Role::Client).await?;
+    let mut conn = s.accept(&listener).await?;
+    serve_one_line(s, &mut conn).await?;
+    s.type_line("sair").await?;
+    s.expect_client_to_leave(&mut conn, "Conexão encerrada")
+        .await?;
+    s.end().await?;
+    s.stop(Role::Client).await;
+
+    s.begin("cliente-recusado")?;
+    drop(listener);
+    s.say("[corretor] não escuta na porta: ninguém vai aceitar a conexão");
+    s.start(Role::Client).await?;
+    s.wait_exit(Role::Client).await?;
+    s.expect_error_line(Role::Client).await;
+    s.end().await?;
+    s.stop(Role::Client).await;
+
+    s.begin("cliente-tempo-esgotado")?;
+    let listener = s.listen().await?;
+    s.start_with_env(Role::Client, &idle_env()).await?;
+    let mut conn = s.accept(&listener).await?;
+    let linha = format!("alguém aí? {}", s.random_word());
+    s.type_line(&linha).await?;
+    s.receive_line(&mut conn).await;
+    s.say("[corretor] recebe a linha e não responde nada");
+    s.wait_exit(Role::Client).await?;
+    s.expect_error_line(Role::Client).await;
+    s.end().await?;
+    s.stop(Role::Client).await;
+    drop(conn);
+
+    s.begin("cliente-servidor-caiu")?;
+    s.start(Role::Client).await?;
+    let mut conn = s.accept(&listener).await?;
+    serve_one_line(s, &mut conn).await?;
+    let linha = format!("e agora? {}", s.random_word());
+    s.type_line(&linha).await?;
+    s.receive_line(&mut conn).await;
+    s.close(conn).await;
+    s.wait_exit(Role::Client).await?;
+    s.expect_error_line(Role::Client).await;
+    s.end().await?;
+    s.stop(Role::Client).await;
+    Ok(())
+}
