@@ -215,14 +215,17 @@ fn cada_codigo_de_falha_tem_explicacao_no_livro() {
 #[test]
 fn partes_prontas_do_inicio_sao_as_da_solucao() {
     let root = comum::root();
-    let solution = read(&root.join("labs/03-chat/solucao/src/protocolo.rs"));
-    let without_anchors: String = solution
-        .lines()
-        .filter(|l| !l.contains("// ANCHOR"))
-        .map(|l| format!("{l}\n"))
-        .collect();
-    assert_eq!(
-        read(&root.join("labs/03-chat/inicio/src/protocolo.rs")),
-        without_anchors
-    );
+    for lab in ["03-chat", "05-chat-async"] {
+        let solution = read(&root.join(format!("labs/{lab}/solucao/src/protocolo.rs")));
+        let without_anchors: String = solution
+            .lines()
+            .filter(|l| !l.contains("// ANCHOR"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        assert_eq!(
+            read(&root.join(format!("labs/{lab}/inicio/src/protocolo.rs"))),
+            without_anchors,
+            "labs/{lab}: o protocolo.rs do início deve ser o da solução"
+        );
+    }
 }

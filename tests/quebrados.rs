@@ -342,3 +342,54 @@ fn chat_que_bloqueia_no_cliente_lento_falha() {
     let report = server_only("03", "python3 chat.py bloqueia-no-lento", 2000);
     assert_fails_at(&report, "cliente-lento", "E-CHAT-BLOQUEADO");
 }
+
+// ---- laboratório 04 (servidor robusto) ----------------------------------------
+
+/// A robust echo server written independently (Python, threads, `settimeout`,
+/// `signal`) passes every server step.
+#[test]
+fn robusto_independente_em_python_passa() {
+    assert_server_steps_pass(&server_only("04", "python3 robusto.py", 5000));
+}
+
+/// Without SO_REUSEADDR the restart finds the port taken (TIME_WAIT) and says so.
+#[test]
+fn robusto_sem_reuseaddr_falha_no_reinicio() {
+    let report = server_only("04", "python3 robusto.py sem-reuseaddr", 2000);
+    assert_fails_at(&report, "reinicio-mesma-porta", "E-PORTA-EM-USO");
+}
+
+/// Without an idle limit the silent client is never let go.
+#[test]
+fn robusto_sem_tempo_limite_falha_no_tempo_limite() {
+    let report = server_only("04", "python3 robusto.py sem-tempo-limite", 1500);
+    assert_fails_at(&report, "tempo-limite", "E-SEM-TEMPO-LIMITE");
+}
+
+/// Dying of SIGTERM (the default) leaves the clients without a goodbye.
+#[test]
+fn robusto_que_morre_no_sigterm_falha_no_encerramento() {
+    let report = server_only("04", "python3 robusto.py morre-no-sigterm", 2000);
+    assert_fails_at(&report, "encerra-no-sigterm", "E-SEM-ENCERRAMENTO");
+}
+
+// ---- laboratório 05 (chat assíncrono) -------------------------------------------
+
+/// Lab 03's server (a thread or two per client) passes the protocol steps of
+/// lab 05 and fails at a thousand clients, where it runs out of threads.
+#[test]
+fn chat_com_threads_nao_chega_a_mil_clientes() {
+    let root = comum::root();
+    let threads = comum::lab("03");
+    let bin_dir = xtask::compile::build(&root, threads, xtask::catalog::Variant::Solution, false)
+        .unwrap_or_else(|f| panic!("a solução do lab 03 não compilou: {}", f.output));
+    let server = xtask::compile::binary(&bin_dir, "servidor");
+    let report = server_only("05", &server.display().to_string(), 5000);
+    assert_fails_at(&report, "mil-clientes", "E-THREADS-DEMAIS");
+    let passed = report
+        .results
+        .iter()
+        .filter(|r| r.status == Status::Passed)
+        .count();
+    assert_eq!(passed, 11, "{}", comum::describe(&report));
+}

@@ -737,16 +737,12 @@ const MIL_CLIENTES: Step = Step {
     required: true,
 };
 
-/// Lab 05's client steps: the same checks as lab 03's, taught with `select!`.
+/// Lab 05's client steps: the same checks as lab 03's, taught with `select!`
+/// (the hints that speak of threads are rewritten; the others are lab 03's).
 const CHAT_ASYNC_CLIENT_STEPS: [Step; 5] = [
     Step {
-        id: "cliente-apelido",
-        role: Role::Client,
-        title: "o cliente pede o apelido, responde APELIDO e mostra a confirmação",
-        hint: "Leia o apelido do teclado antes de conectar; quando o servidor enviar \
-               `APELIDO`, responda com ele; imprima `Conectado ao servidor!`.",
         book: "05-chat-async/servidor-async.md#cliente",
-        required: true,
+        ..CHAT_CLIENT_STEPS[0]
     },
     Step {
         id: "cliente-recebe",
@@ -758,13 +754,8 @@ const CHAT_ASYNC_CLIENT_STEPS: [Step; 5] = [
         required: true,
     },
     Step {
-        id: "cliente-envia",
-        role: Role::Client,
-        title: "o que se digita é enviado como está (o servidor põe o nome)",
-        hint: "Envie a linha digitada com `\\n` e sem o apelido na frente: quem escreve o \
-               nome é o servidor.",
         book: "05-chat-async/servidor-async.md#cliente",
-        required: true,
+        ..CHAT_CLIENT_STEPS[2]
     },
     Step {
         id: "cliente-sair",
@@ -776,12 +767,7 @@ const CHAT_ASYNC_CLIENT_STEPS: [Step; 5] = [
         required: true,
     },
     Step {
-        id: "cliente-apelido-em-uso",
-        role: Role::Client,
-        title: "diante de \"ERRO: ...\", o cliente mostra o erro e pede outro apelido",
-        hint: "Se o servidor responder `ERRO: ...`, imprima a linha, leia outro apelido do \
-               teclado e envie-o quando vier `APELIDO` de novo.",
         book: "05-chat-async/servidor-async.md#cliente",
-        required: true,
+        ..CHAT_CLIENT_STEPS[4]
     },
 ];

@@ -306,9 +306,9 @@ pub fn raise_open_files() -> u64 {
                 rlim_max: current.rlim_max,
             };
             if libc::setrlimit(libc::RLIMIT_NOFILE, &wanted) == 0 {
-                return wanted.rlim_cur as u64;
+                return wanted.rlim_cur;
             }
         }
     }
-    current.rlim_cur as u64
+    current.rlim_cur
 }

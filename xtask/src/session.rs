@@ -320,6 +320,17 @@ impl Session {
                     ),
                 });
             }
+            if stderr.contains("failed to spawn thread") {
+                notes.push(Note {
+                    code: "E-THREADS-DEMAIS",
+                    // 128 is `limits::PROCESSES` (a Unix-only module).
+                    text: format!(
+                        "O {name} não conseguiu criar mais uma thread: o corretor limita cada \
+                         programa a 128 processos e threads. Uma thread por cliente não chega \
+                         a mil clientes; uma tarefa do tokio por cliente, sim."
+                    ),
+                });
+            }
             if !stderr.trim().is_empty() {
                 outputs.push((
                     format!("saída de erro do {name} (stderr)"),

@@ -244,7 +244,9 @@ fn chart(machine: &Machine, rows: &[(Subject, ChatResult)]) -> String {
         ],
     };
     let panels = [
+        // Memory of a configuration that never got everyone in is not comparable.
         panel("Memória do servidor (RSS)", "MiB", &|r| {
+            r.connect_time?;
             r.memory.map(|m| m.rss_kib as f64 / 1024.0)
         }),
         panel("Tempo para conectar todos", "segundos", &|r| {

@@ -22,7 +22,7 @@ pub struct Panel {
 const PANEL_W: f64 = 300.0;
 const PANEL_H: f64 = 220.0;
 const MARGIN_L: f64 = 58.0;
-const MARGIN_T: f64 = 40.0;
+const MARGIN_T: f64 = 60.0;
 const GAP: f64 = 30.0;
 
 /// Draws `panels` in a row, with `title` above and `footer` lines below.

@@ -94,25 +94,36 @@ async fn servidor(s: &mut Session) -> Flow {
     s.end().await?;
 
     s.begin("desconexao-abrupta")?;
-    // Half a line, then a reset: the server's read fails mid-line.
-    let mut meia = s.connect("cliente 5").await?;
-    s.send(&mut meia, b"meia li").await?;
-    s.reset(meia).await;
-    // A whole line, then a reset before the reply: the server's write fails
-    // (broken pipe / connection reset).
-    let mut apressado = s.connect("cliente 6").await?;
-    let enorme = format!("{}\n", s.random_text(100_000));
-    s.send(&mut apressado, enorme.as_bytes()).await?;
-    s.reset(apressado).await;
-    let mut depois = s.connect("cliente 7").await?;
-    let linha = format!("sobreviveu? {}", s.random_word());
-    round_trip(s, &mut depois, &linha).await?;
-    s.close(depois).await;
+    vanishing_clients(s, 5, 100_000, "sobreviveu?").await?;
     s.end().await?;
 
     // A bonus step: its failure is reported, and the run goes on.
     let _ = simultaneos(s).await;
     s.stop(Role::Server).await;
+    Ok(())
+}
+
+/// Clients that vanish, numbered from `first`: half a line then a reset (the
+/// server's read fails mid-line), and a line of `big` bytes then a reset before
+/// the reply (the server's write fails: broken pipe or connection reset). The
+/// next client, asking `question`, must still be served.
+pub(crate) async fn vanishing_clients(
+    s: &mut Session,
+    first: usize,
+    big: usize,
+    question: &str,
+) -> Flow {
+    let mut meia = s.connect(&format!("cliente {first}")).await?;
+    s.send(&mut meia, b"meia li").await?;
+    s.reset(meia).await;
+    let mut apressado = s.connect(&format!("cliente {}", first + 1)).await?;
+    let enorme = format!("{}\n", s.random_text(big));
+    s.send(&mut apressado, enorme.as_bytes()).await?;
+    s.reset(apressado).await;
+    let mut depois = s.connect(&format!("cliente {}", first + 2)).await?;
+    let linha = format!("{question} {}", s.random_word());
+    round_trip(s, &mut depois, &linha).await?;
+    s.close(depois).await;
     Ok(())
 }
 

@@ -15,7 +15,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::time::Instant;
 
 use crate::catalog::Role;
-use crate::labs::echo::{round_trip, serve_one_line};
+use crate::labs::echo::{round_trip, serve_one_line, vanishing_clients};
 use crate::process::Signal;
 use crate::session::{Conn, Flow, Session, seconds_text};
 use crate::transcript::escape;
@@ -93,7 +93,7 @@ async fn servidor(s: &mut Session) -> Flow {
     s.end().await?;
 
     s.begin("desconexoes")?;
-    vanishing_clients(s).await?;
+    vanishing_clients(s, 4, 200_000, "ainda de pé?").await?;
     s.end().await?;
 
     s.begin("reinicio-mesma-porta")?;
@@ -167,27 +167,10 @@ async fn crowd(s: &mut Session) -> Flow {
             "[{CROWD} clientes] cada um, do último ao primeiro, recebeu o eco da sua linha"
         ));
     }
-    for conn in conns {
-        s.close(conn).await;
+    // Closed without a line each: the transcript already said what matters.
+    for mut conn in conns {
+        let _ = conn.stream.shutdown().await;
     }
-    Ok(())
-}
-
-/// Clients that vanish: half a line then a reset (the server's read fails), and
-/// a big line then a reset before the reply (the server's write fails: broken
-/// pipe or connection reset). The next client must still be served.
-async fn vanishing_clients(s: &mut Session) -> Flow {
-    let mut meia = s.connect("cliente 4").await?;
-    s.send(&mut meia, b"meia li").await?;
-    s.reset(meia).await;
-    let mut apressado = s.connect("cliente 5").await?;
-    let enorme = format!("{}\n", s.random_text(200_000));
-    s.send(&mut apressado, enorme.as_bytes()).await?;
-    s.reset(apressado).await;
-    let mut depois = s.connect("cliente 6").await?;
-    let linha = format!("ainda de pé? {}", s.random_word());
-    round_trip(s, &mut depois, &linha).await?;
-    s.close(depois).await;
     Ok(())
 }
 
@@ -209,7 +192,7 @@ async fn restart_with_clients(s: &mut Session) -> Flow {
         expect_eof(s, &mut conn).await;
         s.close_politely(conn).await;
     }
-    s.say("[corretor] inicia o servidor de novo, na mesma porta, logo em seguida");
+    // At once, on the same port: `start` says so with the port in the line.
     s.start(Role::Server).await?;
     let mut depois = s.connect("cliente 9").await?;
     let linha = format!("voltou? {}", s.random_word());
@@ -303,29 +286,24 @@ async fn idle_client(s: &mut Session) -> Flow {
 fn say_when_notice_came(s: &mut Session, silence: Duration) {
     let limit = seconds_text(IDLE_LIMIT);
     let ms = silence.as_millis();
-    if silence < IDLE_LIMIT.mul_f64(0.9) {
-        s.say(format!(
-            "[corretor] o aviso veio cedo demais: depois de {ms} ms de silêncio (o limite é {limit})"
-        ));
-        s.note(
-            "E-TEMPO-LIMITE-ERRADO",
-            "O limite de silêncio é o de TEMPO_LIMITE_MS, em milissegundos, contado desde o \
-             último byte recebido daquele cliente.",
-        );
+    let wrong = if silence < IDLE_LIMIT.mul_f64(0.9) {
+        "cedo"
     } else if silence > IDLE_LIMIT + IDLE_SLACK {
-        s.say(format!(
-            "[corretor] o aviso veio tarde demais: depois de {ms} ms de silêncio (o limite é {limit})"
-        ));
-        s.note(
-            "E-TEMPO-LIMITE-ERRADO",
-            "O limite de silêncio é o de TEMPO_LIMITE_MS, em milissegundos, contado desde o \
-             último byte recebido daquele cliente.",
-        );
+        "tarde"
     } else {
         s.say(format!(
             "[corretor] o aviso veio depois de {limit} de silêncio, como pedido"
         ));
-    }
+        return;
+    };
+    s.say(format!(
+        "[corretor] o aviso veio {wrong} demais: depois de {ms} ms de silêncio (o limite é {limit})"
+    ));
+    s.note(
+        "E-TEMPO-LIMITE-ERRADO",
+        "O limite de silêncio é o de TEMPO_LIMITE_MS, em milissegundos, contado desde o \
+         último byte recebido daquele cliente.",
+    );
 }
 
 /// The talkative client: a line every [`TALK_PACE`], each echo checked, until
