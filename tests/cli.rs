@@ -234,3 +234,38 @@ fn modelo_do_github_classroom_usa_comandos_que_existem() {
     assert!(template.contains("cargo xtask check --all --format junit"));
     assert!(template.contains("cargo xtask check --all --format json"));
 }
+
+/// `cargo xtask bench rede` at a tiny size writes the chart and the results page
+/// the book shows, with one row per server and numbers in them. Only the output's
+/// shape is checked: how fast anything ran is the benchmark's business, not a test's.
+#[test]
+fn bench_rede_escreve_grafico_e_tabela() {
+    let book = std::env::temp_dir().join(format!("tomada-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&book);
+    std::fs::create_dir_all(book.join("imagens")).unwrap();
+    std::fs::create_dir_all(book.join("05-chat-async")).unwrap();
+    let (code, out, err) = run(&[
+        "bench",
+        "rede",
+        "--clientes",
+        "5",
+        "--livro",
+        &book.display().to_string(),
+    ]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let page = std::fs::read_to_string(book.join("05-chat-async/medicoes.md")).unwrap();
+    for row in [
+        "| lab 03 (threads) | 5 |",
+        "| lab 05 (tokio) | 5 |",
+        "| lab 02 (linhas com BufRead) |",
+        "| uma leitura = uma mensagem (tutorial) |",
+    ] {
+        assert!(page.contains(row), "falta {row:?} em:\n{page}");
+    }
+    // Lab 02's echo frames by line: every reply is right.
+    assert!(page.contains("160.000 de 160.000 | 20 de 20"), "{page}");
+    let chart = std::fs::read_to_string(book.join("imagens/bench-chat.svg")).unwrap();
+    // Two servers × one size × three panels.
+    assert_eq!(chart.matches("<circle").count(), 6, "{chart}");
+    let _ = std::fs::remove_dir_all(&book);
+}

@@ -29,7 +29,9 @@ fn cada_ponto_de_partida_compila_e_falha_no_passo_certo() {
             "{}",
             comum::describe(&report)
         );
-        let failing = lab.step_index(first_failing_step(lab)).expect("passo do catálogo");
+        let failing = lab
+            .step_index(first_failing_step(lab))
+            .expect("passo do catálogo");
         assert!(
             report.results[..failing]
                 .iter()

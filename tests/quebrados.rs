@@ -384,7 +384,10 @@ fn chat_com_threads_nao_chega_a_mil_clientes() {
     let bin_dir = xtask::compile::build(&root, threads, xtask::catalog::Variant::Solution, false)
         .unwrap_or_else(|f| panic!("a solução do lab 03 não compilou: {}", f.output));
     let server = xtask::compile::binary(&bin_dir, "servidor");
-    let report = server_only("05", &server.display().to_string(), 5000);
+    let lab = comum::lab("05");
+    let mut target = comum::fixture(lab, Some(&server.display().to_string()), None);
+    target.cmd_cwd = root;
+    let report = comum::grade(lab, &target, comum::options(5000)).0;
     assert_fails_at(&report, "mil-clientes", "E-THREADS-DEMAIS");
     let passed = report
         .results

@@ -239,6 +239,7 @@ pub fn not_graded(
         .iter()
         .enumerate()
         .map(|(index, step)| StepResult {
+            by_hand: Default::default(),
             number: index + 1,
             step,
             status: Status::NotRun,

@@ -8,6 +8,7 @@ use similar::{ChangeTag, TextDiff};
 
 use crate::catalog::{Lab, Role, Variant};
 use crate::check::{Report, Target};
+use crate::process::Signal;
 use crate::session::{Status, StepResult};
 
 /// Width that hints are wrapped to, so output fits an 80-column terminal.
@@ -28,6 +29,18 @@ fn wrap(text: &str, indent: &str) -> String {
         .word_splitter(textwrap::WordSplitter::NoHyphenation)
         .break_words(false);
     textwrap::fill(text, options)
+}
+
+/// Prints a numbered command; a long `cd … && …` goes on two lines (the shell
+/// reads a trailing `&&` as "continues below"), so the report stays 80 columns.
+fn print_command(number: &str, command: &str) {
+    match command.split_once(" && ") {
+        Some((cd, rest)) if command.len() > 70 => {
+            println!("      {number} {cd} &&");
+            println!("         {rest}");
+        }
+        _ => println!("      {number} {command}"),
+    }
 }
 
 /// How to run the program by hand, for the "reproduce" advice.
@@ -137,9 +150,20 @@ fn print_failure(result: &StepResult, reproduce: &Reproduce, seed: u64) {
     println!("{}", wrap(&format!("Dica: {}", step.hint), "    ").yellow());
     println!("    Releia: book/src/{}", step.book);
     println!("    Reproduza à mão, em dois terminais:");
+    // The variables the grader set go in front of the command, as typed.
+    let env: String = result
+        .by_hand
+        .env
+        .iter()
+        .map(|(k, v)| format!("{k}={v} "))
+        .collect();
+    let with_env = |command: &str| match command.split_once("PORTA=") {
+        Some((before, after)) => format!("{before}{env}PORTA={after}"),
+        None => format!("{env}{command}"),
+    };
     match step.role {
         Role::Server => {
-            println!("      1) {}", reproduce.server);
+            print_command("1)", &with_env(&reproduce.server));
             println!("      2) nc 127.0.0.1 {}", reproduce.port);
         }
         Role::Client => {
@@ -147,7 +171,23 @@ fn print_failure(result: &StepResult, reproduce: &Reproduce, seed: u64) {
                 "      1) nc -l 127.0.0.1 {}   (você faz o papel do servidor)",
                 reproduce.port
             );
-            println!("      2) {}", reproduce.client);
+            print_command("2)", &with_env(&reproduce.client));
+        }
+    }
+    for signal in &result.by_hand.signals {
+        let name = step.role.label();
+        match signal {
+            Signal::Interrupt => {
+                println!("      3) com o nc ainda conectado, aperte Ctrl-C no terminal 1");
+            }
+            // `pgrep -n servidor` finds the binary by its name, not the cargo
+            // that started it; for --server-cmd, `ps` finds whatever it runs.
+            Signal::Term => {
+                println!("      3) com o nc ainda conectado, em outro terminal:");
+                println!(
+                    "         kill -TERM <pid do {name}>   (o pid: `pgrep -n {name}` ou `ps`)"
+                );
+            }
         }
     }
     for (label, text) in &result.outputs {

@@ -63,7 +63,17 @@ pub struct StepResult {
     pub notes: Vec<Note>,
     /// Output of the program under test worth showing: (label, text).
     pub outputs: Vec<(String, String)>,
+    /// How to set the scene by hand: the extra environment the program ran
+    /// with (`TEMPO_LIMITE_MS=1000`) and the signals the grader sent it.
+    pub by_hand: ByHand,
     pub elapsed: Duration,
+}
+
+/// What the grader did to the program during a step, beyond talking to it.
+#[derive(Clone, Debug, Default)]
+pub struct ByHand {
+    pub env: Vec<(String, String)>,
+    pub signals: Vec<Signal>,
 }
 
 /// Settings of one run.
@@ -131,6 +141,7 @@ impl Drop for Conn {
 
 struct Current {
     index: usize,
+    signals: Vec<Signal>,
     lines: Vec<String>,
     notes: Vec<Note>,
     started: Instant,
@@ -143,6 +154,8 @@ pub struct Session {
     expected: Option<Expected>,
     launches: [Option<Launch>; 2],
     programs: [Option<Program>; 2],
+    /// The extra environment each program was last started with.
+    envs: [Vec<(String, String)>; 2],
     port: Option<u16>,
     pub rng: fastrand::Rng,
     redactions: Vec<(String, String)>,
@@ -180,6 +193,7 @@ impl Session {
             expected,
             launches: [server, client],
             programs: [None, None],
+            envs: [Vec::new(), Vec::new()],
             port: None,
             redactions: Vec::new(),
             random_count: 0,
@@ -218,6 +232,7 @@ impl Session {
         self.transcript.push_str(&format!("## {id}\n"));
         self.current = Some(Current {
             index,
+            signals: Vec::new(),
             lines: Vec::new(),
             notes: Vec::new(),
             started: Instant::now(),
@@ -260,7 +275,12 @@ impl Session {
             self.explain_programs(&mut current.notes, &mut outputs)
                 .await;
         }
+        let by_hand = ByHand {
+            env: self.envs[slot(step.role)].clone(),
+            signals: current.signals.clone(),
+        };
         let result = StepResult {
+            by_hand,
             number: current.index + 1,
             step,
             status: if passed {
@@ -504,6 +524,10 @@ impl Session {
         let launch = self.launches[slot(role)]
             .clone()
             .expect("start() só é chamado para um papel avaliado");
+        self.envs[slot(role)] = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect();
         let extra: String = env.iter().map(|(k, v)| format!(" {k}={v}")).collect();
         self.say(format!(
             "[corretor] inicia o {name} com PORTA={port}{extra}"
@@ -857,6 +881,9 @@ impl Session {
             Signal::Term => "SIGTERM (como `kill`)",
             Signal::Interrupt => "SIGINT (como Ctrl-C no terminal)",
         };
+        if let Some(current) = self.current.as_mut() {
+            current.signals.push(signal);
+        }
         if sent {
             self.say(format!("[corretor] envia {how} ao {name}"));
         } else {
@@ -1128,6 +1155,7 @@ impl Session {
                 .unwrap_or_default()
                 .to_vec();
             self.results.push(StepResult {
+                by_hand: ByHand::default(),
                 number: index + 1,
                 step,
                 status,

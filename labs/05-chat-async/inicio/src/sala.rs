@@ -1,0 +1,171 @@
+//! A sala do chat: quem está conectado e como uma mensagem chega a todos os outros.
+//!
+//! Todas as tarefas de clientes compartilham uma única [`Sala`], atrás de
+//! `Arc<Mutex<Sala>>`, como no laboratório 03. O `Mutex` é o da biblioteca padrão,
+//! não o do tokio, e isso é de propósito: os métodos da sala não esperam por nada
+//! (não há um `.await` neles), então o cadeado fica na mão por microssegundos e
+//! nunca atravessa um `.await` (veja [`trancar`]).
+//!
+//! A difusão não escreve em socket nenhum: coloca a linha na **fila** limitada de
+//! cada cliente com `try_send`, que nunca espera, e uma tarefa escritora por cliente
+//! esvazia a fila no socket dele. Uma fila cheia, porém, ainda não prova que o
+//! cliente parou de ler: com mil tarefas prontas para rodar, a escritora dele pode
+//! só não ter tido a vez. Por isso a linha que não coube volta como um
+//! [`Pendente`], e quem difundiu a entrega com [`entregar`], já sem o cadeado,
+//! esperando no máximo [`PACIENCIA`]. Quem nem assim abre espaço ficou para trás
+//! e é desconectado.
+
+// Enquanto os TODO não forem feitos, parte do que está aqui ainda não é usado.
+#![allow(unused_imports, unused_variables, unused_mut, dead_code)]
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use tokio::sync::mpsc::Sender;
+use tokio::sync::mpsc::error::TrySendError;
+use tokio::task::AbortHandle;
+use tokio::time::{Instant, timeout_at};
+
+/// Quantas linhas podem esperar na fila de um cliente.
+pub const FILA_MAXIMA: usize = 256;
+
+/// Quanto quem difunde espera, sem o cadeado, por uma fila cheia antes de
+/// desconectar o dono dela.
+pub const PACIENCIA: Duration = Duration::from_secs(1);
+
+/// Um cliente que já entrou na sala.
+struct Membro {
+    /// Distingue conexões: quem sai não pode remover um recém-chegado que pegou o
+    /// mesmo apelido.
+    id: u64,
+    /// A fila de linhas que a tarefa escritora deste cliente envia. `Arc<str>`:
+    /// uma linha difundida para mil clientes é guardada uma vez só, e cada fila
+    /// leva um ponteiro para ela.
+    fila: Sender<Arc<str>>,
+    /// Para derrubar a tarefa escritora de quem ficou para trás, presa num
+    /// `write_all` que não anda (o `shutdown` do laboratório 03).
+    escritora: AbortHandle,
+}
+
+/// Uma linha que não coube na fila de um membro. Quem a recebe de volta deve
+/// chamar [`entregar`] depois de soltar o cadeado.
+#[must_use = "uma linha pendente que ninguém entrega nunca chega: passe-a para `entregar`"]
+pub struct Pendente {
+    id: u64,
+    apelido: String,
+    fila: Sender<Arc<str>>,
+    linha: Arc<str>,
+}
+
+/// A sala compartilhada entre as tarefas.
+pub type SalaCompartilhada = Arc<Mutex<Sala>>;
+
+/// Trava a sala. Se uma tarefa entrou em pânico com o cadeado na mão, a sala continua
+/// utilizável (cada operação a deixa consistente antes de soltar o cadeado).
+///
+/// Use sempre numa instrução só (`let pendentes = trancar(&sala).difundir(...);`),
+/// sem `.await` no meio. Se o guarda atravessasse um `.await`, a tarefa dormiria com
+/// a sala trancada; outra tarefa, na mesma thread do runtime, chamaria `lock()`, e
+/// esse `lock()` bloqueia a **thread** (não é um `.await`, não devolve a vez): a
+/// tarefa que tem o cadeado nunca mais seria retomada ali para soltá-lo. O
+/// compilador ajuda: o guarda não é `Send`, e `tokio::spawn` recusa uma tarefa que o
+/// guarde através de um `.await`.
+pub fn trancar(sala: &SalaCompartilhada) -> MutexGuard<'_, Sala> {
+    sala.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+#[derive(Default)]
+pub struct Sala {
+    membros: HashMap<String, Membro>,
+}
+
+impl Sala {
+    /// Coloca um cliente na sala, se o apelido estiver livre. O recém-chegado
+    /// recebe `Conectado ao servidor!` antes de qualquer outra mensagem da sala.
+    pub fn entrar(
+        &mut self,
+        id: u64,
+        apelido: &str,
+        fila: Sender<Arc<str>>,
+        escritora: AbortHandle,
+    ) -> Result<Vec<Pendente>, String> {
+        // TODO: se `apelido` já estiver em `self.membros`, devolva
+        //       `Err(format!("o apelido {apelido} já está em uso"))`.
+        // TODO: coloque "Conectado ao servidor!\n" na fila do recém-chegado com
+        //       `fila.try_send(Arc::from("Conectado ao servidor!\n"))` ANTES de inseri-lo
+        //       (assim ele recebe esta linha antes de qualquer outra mensagem da sala);
+        //       se falhar, devolva `Err` com um motivo.
+        // TODO: insira `Membro { id, fila, escritora }` em `self.membros` e devolva
+        //       `Ok(self.difundir(Some(apelido), format!("{apelido} entrou no chat!\n")))`.
+        Ok(Vec::new())
+    }
+
+    /// Tira o cliente da sala e avisa os outros. Não faz nada se ele já saiu
+    /// (por exemplo, desconectado por ter ficado para trás).
+    #[must_use]
+    pub fn sair(&mut self, id: u64, apelido: &str) -> Vec<Pendente> {
+        // TODO: se o membro com este `apelido` tiver este `id`, remova-o (sem `abort`:
+        //       a escritora dele ainda envia o que está na fila) e devolva o que
+        //       `self.difundir(None, "<apelido> saiu do chat!\n")` devolver.
+        Vec::new()
+    }
+
+    /// Desconecta quem ficou para trás: tira da sala, derruba a escritora e avisa
+    /// os outros. Não faz nada se ele já saiu (o `id` diz se ainda é a mesma conexão).
+    #[must_use]
+    fn expulsar(&mut self, id: u64, apelido: &str) -> Vec<Pendente> {
+        if self.membros.get(apelido).is_some_and(|m| m.id == id) {
+            self.derrubar(apelido);
+            return self.difundir(None, format!("{apelido} saiu do chat!\n"));
+        }
+        Vec::new()
+    }
+
+    /// Tira o membro da sala e cancela a escritora dele.
+    fn derrubar(&mut self, apelido: &str) {
+        if let Some(membro) = self.membros.remove(apelido) {
+            // A escritora pode estar presa num `write_all` para quem não lê: `abort`
+            // a cancela nesse `.await`. Ao morrer, ela larga a fila e a metade de
+            // escrita do socket, e a tarefa leitora, que espera `fila.closed()`,
+            // percebe e termina também.
+            membro.escritora.abort();
+        }
+    }
+
+    /// Coloca `linha` na fila de todos, menos de `remetente`. Nunca espera: é uma
+    /// função comum, sem `.await`, chamada com o cadeado na mão. Devolve as linhas
+    /// que não couberam, para [`entregar`].
+    #[must_use]
+    pub fn difundir(&mut self, remetente: Option<&str>, linha: String) -> Vec<Pendente> {
+        // TODO: transforme a linha em `Arc<str>` uma vez só (`Arc::from(linha)`) e, para
+        //       cada membro menos o `remetente`, chame
+        //       `membro.fila.try_send(Arc::clone(&linha))`; nunca `send(...).await`, que
+        //       esperaria com o cadeado na mão (e esta função nem é `async`).
+        // TODO: `Err(TrySendError::Full(linha))`: a escritora pode só não ter tido a vez.
+        //       Guarde um `Pendente { id, apelido, fila: membro.fila.clone(), linha }`
+        //       para devolver.
+        // TODO: `Err(TrySendError::Closed(_))`: a escritora já terminou. Depois do `for`
+        //       (o mapa não pode mudar enquanto é percorrido), chame
+        //       `self.derrubar(&apelido)` e difunda "<apelido> saiu do chat!\n" também
+        //       (uma lista de avisos e um `while let`, como no laboratório 03).
+        Vec::new()
+    }
+}
+
+/// Entrega as linhas que não couberam, **sem** o cadeado: cada uma espera vaga na
+/// fila do seu membro, até [`PACIENCIA`] no total. Enquanto esperamos aqui, a
+/// escritora dele tem a vez de rodar e esvaziar a fila. Quem não abriu espaço até o
+/// prazo ficou para trás de verdade e é expulso; os avisos de saída podem, por sua
+/// vez, encontrar outras filas cheias, e o laço continua até não sobrar nada.
+pub async fn entregar(sala: &SalaCompartilhada, mut pendentes: Vec<Pendente>) {
+    // TODO: enquanto houver pendentes (`while !pendentes.is_empty()`, tirando-os com
+    //       `pendentes.drain(..)`): marque um prazo,
+    //       `let prazo = Instant::now() + PACIENCIA;`, e para cada pendente espere
+    //       `timeout_at(prazo, pendente.fila.send(pendente.linha)).await`.
+    //       `Ok(Ok(()))`: entregue. `Ok(Err(_))` (fila fechada) ou `Err(_)` (prazo
+    //       esgotado): guarde `(pendente.id, pendente.apelido)` como atrasado.
+    // TODO: depois, com `trancar(sala)`, chame `expulsar(id, &apelido)` para cada
+    //       atrasado e junte aos `pendentes` o que ele devolver (os avisos de saída
+    //       também podem encontrar filas cheias). Nada de `.await` com o guarda vivo.
+}
