@@ -255,7 +255,8 @@ async fn idle_client(s: &mut Session) -> Flow {
                 format!(
                     "O servidor não desconectou um cliente calado. Com TEMPO_LIMITE_MS={}, \
                      quem fica esse tempo sem enviar nada deve receber \"Tempo esgotado\\n\" \
-                     e ser desconectado: `set_read_timeout` faz a leitura desistir.",
+                     e ser desconectado: `set_read_timeout` faz a leitura desistir. Confira \
+                     também a unidade: o valor está em milissegundos.",
                     IDLE_LIMIT.as_millis()
                 ),
             );

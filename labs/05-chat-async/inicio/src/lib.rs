@@ -11,8 +11,8 @@
 //! - `src/bin/cliente.rs` (você completa): pede o apelido, conecta e espera, num
 //!   só laço com `tokio::select!`, o teclado e o socket ao mesmo tempo.
 //! - [`sala`] (você completa): o estado compartilhado (quem está conectado), atrás
-//!   de `Arc<Mutex<…>>`, e a difusão de mensagens para todos os outros, sem nunca
-//!   esperar.
+//!   de `Arc<Mutex<…>>`, e a difusão de mensagens para todos os outros: `try_send`
+//!   com o cadeado na mão, e a entrega, já sem ele, do que não coube numa fila cheia.
 //! - [`protocolo`] (pronto): as regras do apelido e a leitura assíncrona de uma
 //!   linha com limite de tamanho.
 //! - este arquivo: o endereço que os dois programas usam (porta de `PORTA`, ou 5000).
