@@ -90,6 +90,7 @@ fn livro_no_navegador() {
             capitulos_abrem_sem_erros(&cliente, &servidor, &capitulos).await;
             codigo_destacado(&cliente, &servidor).await;
             busca_acha_socket(&cliente, &servidor).await;
+            grafico_do_bench_aparece(&cliente, &servidor).await;
             links_dos_laboratorios(&cliente, &servidor, &capitulos).await;
             if capturas {
                 tirar_capturas(&cliente, &servidor, &root).await;
@@ -141,6 +142,31 @@ async fn codigo_destacado(cliente: &Client, servidor: &Servidor) {
 }
 
 /// The search box, opened as a reader would (the toggle button), finds "socket".
+/// The chart `cargo xtask bench` wrote is drawn in "Threads vs async": the SVG
+/// loaded and has a size (a broken image has a natural width of 0).
+async fn grafico_do_bench_aparece(cliente: &Client, servidor: &Servidor) {
+    let pagina = "05-chat-async/threads-vs-async.html";
+    abrir(cliente, servidor, pagina).await;
+    esperar(cliente, "img[src$='bench-chat.svg']", pagina).await;
+    // Waits for the load event (not a fixed time) when the image is not there yet.
+    let largura = cliente
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; \
+             const img = document.querySelector(\"img[src$='bench-chat.svg']\"); \
+             if (img.complete) { done(img.naturalWidth); } else { \
+               img.addEventListener('load', () => done(img.naturalWidth)); \
+               img.addEventListener('error', () => done(0)); }",
+            vec![],
+        )
+        .await
+        .expect("ler o tamanho do gráfico");
+    assert!(
+        largura.as_i64().unwrap_or_default() > 0,
+        "{pagina}: o gráfico do bench não carregou (largura {largura})"
+    );
+    sem_erros_no_console(cliente, pagina).await;
+}
+
 async fn busca_acha_socket(cliente: &Client, servidor: &Servidor) {
     let pagina = "index.html";
     abrir(cliente, servidor, pagina).await;
