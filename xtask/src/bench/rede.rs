@@ -167,9 +167,11 @@ fn results_page(
 ) -> String {
     let mut page = format!(
         "<!-- Gerado por `cargo xtask bench`; não edite à mão: rode de novo. -->\n\n\
-         Medido em **{}** com `cargo xtask bench`, numa máquina com {}.\n\n",
+         Medido em **{}** com `cargo xtask bench`, numa máquina com {}; limite de \
+         arquivos abertos (RLIMIT_NOFILE) elevado a {}.\n\n",
         machine.date,
-        machine.describe_short()
+        machine.describe_short(),
+        machine.open_files
     );
     if !skipped.is_empty() {
         page.push_str(&format!(

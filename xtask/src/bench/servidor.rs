@@ -57,7 +57,7 @@ pub fn build(root: &Path, subject: &Subject) -> Result<PathBuf, String> {
     )))
 }
 
-/// A server under measurement. Killed (whole process group) when dropped.
+/// A server under measurement. Killed when dropped.
 pub struct Running {
     child: Child,
     pub port: u16,
@@ -74,8 +74,7 @@ impl Running {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .kill_on_drop(true);
-        #[cfg(unix)]
-        command.process_group(0);
+        // Same process group as the bench: Ctrl-C at the terminal stops both.
         let child = command
             .spawn()
             .map_err(|e| format!("não consegui iniciar {}: {e}", path.display()))?;
@@ -116,13 +115,7 @@ impl Running {
 
 impl Drop for Running {
     fn drop(&mut self) {
-        #[cfg(unix)]
-        if let Some(pid) = self.child.id() {
-            // SAFETY: killpg only sends a signal; a stale id at worst returns ESRCH.
-            unsafe {
-                libc::killpg(pid as libc::pid_t, libc::SIGKILL);
-            }
-        }
+        // The solutions do not fork: killing the process is killing the server.
         let _ = self.child.start_kill();
     }
 }
