@@ -298,6 +298,30 @@ fn eco_sem_prefixo_falha_na_primeira_linha() {
     assert_fails_at(&report, "uma-linha", "E-BYTES-DIFERENTES");
 }
 
+/// The tutorial's server translated to Rust (`examples/servidor_por_leitura.rs`,
+/// which the bench measures) fails where the Python one does, for the same reason.
+#[test]
+fn eco_por_leitura_em_rust_falha_na_linha_longa() {
+    // Built first, so the grader's connect deadline never waits for the compiler.
+    let root = comum::root();
+    let built = std::process::Command::new(std::env::var_os("CARGO").unwrap_or("cargo".into()))
+        .current_dir(&root)
+        .args([
+            "build",
+            "-q",
+            "-p",
+            "echo-solucao",
+            "--example",
+            "servidor_por_leitura",
+        ])
+        .status()
+        .expect("cargo build");
+    assert!(built.success());
+    let server = root.join("target/debug/examples/servidor_por_leitura");
+    let report = server_only("02", &server.display().to_string(), 5000);
+    assert_fails_at(&report, "linha-longa", "E-ECO-FRAGMENTADO");
+}
+
 /// Serves one client then exits: step 3, and the grader says it exited.
 #[test]
 fn eco_de_um_cliente_so_falha_no_segundo_cliente() {

@@ -180,11 +180,29 @@ fn results_page(
         ));
     }
     page.push_str(
-        "| Servidor | Clientes | Tempo para conectar todos | Memória (RSS) | Threads | \
-         Latência p50 | Latência p99 | Linhas entregues/s | Observação |\n\
+        "| Servidor | Clientes | Conectar todos | RSS | Threads | p50 | p99 | \
+         Linhas entregues/s | Observação |\n\
          |---|---:|---:|---:|---:|---:|---:|---:|---|\n",
     );
+    // Long explanations go below the table as numbered notes: inside a cell they
+    // would stretch one row over half a page.
+    let mut notes = Vec::new();
+    let mut note_for = |problem: &Option<String>, what: String| match problem {
+        Some(problem) => {
+            notes.push(format!("{what}: {problem}"));
+            format!("não completou (nota {})", notes.len())
+        }
+        None => String::new(),
+    };
     for (subject, r) in chat_rows {
+        let note = note_for(
+            &r.problem,
+            format!(
+                "{}, {} clientes",
+                subject.label,
+                svg::number(r.clients as f64)
+            ),
+        );
         page.push_str(&format!(
             "| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
             subject.label,
@@ -196,12 +214,18 @@ fn results_page(
             r.latency_p99.map_or("—".into(), millis),
             r.lines_per_second
                 .map_or("—".into(), |v| svg::number(v.round())),
-            r.problem.clone().unwrap_or_default().replace('|', "/")
+            note
         ));
     }
+    page.push('\n');
+    for (i, note) in notes.iter().enumerate() {
+        page.push_str(&format!("{}. {}\n", i + 1, note.replace('|', "/")));
+    }
     page.push_str(&format!(
-        "\nLatência: {} linhas, uma por vez, do envio até a chegada ao último dos outros \
-         clientes (com {} amostras, o p99 é a pior delas).\n\n",
+        "\n*Conectar todos*: até o último aviso de entrada chegar. *RSS*: a memória física \
+         do servidor logo depois. *p50* e *p99*: a latência da difusão, em {} linhas \
+         enviadas uma por vez, do envio até a chegada ao último dos outros clientes (com \
+         {} amostras, o p99 é a pior delas).\n\n",
         chat::LATENCY_SAMPLES,
         chat::LATENCY_SAMPLES
     ));

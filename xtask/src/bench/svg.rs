@@ -19,11 +19,12 @@ pub struct Panel {
     pub series: Vec<Series>,
 }
 
-const PANEL_W: f64 = 300.0;
-const PANEL_H: f64 = 220.0;
-const MARGIN_L: f64 = 58.0;
+// Sized to the book's column (about 750 px), so the text is read at 1:1.
+const PANEL_W: f64 = 170.0;
+const PANEL_H: f64 = 170.0;
+const MARGIN_L: f64 = 50.0;
 const MARGIN_T: f64 = 60.0;
-const GAP: f64 = 30.0;
+const GAP: f64 = 22.0;
 
 /// Draws `panels` in a row, with `title` above and `footer` lines below.
 pub fn chart(title: &str, panels: &[Panel], footer: &[String]) -> String {
@@ -33,9 +34,9 @@ pub fn chart(title: &str, panels: &[Panel], footer: &[String]) -> String {
     let mut svg = String::new();
     let _ = write!(
         svg,
-        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0} {height:.0}" width="{width:.0}" height="{height:.0}" font-family="sans-serif" font-size="12">
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0} {height:.0}" width="{width:.0}" height="{height:.0}" font-family="sans-serif" font-size="11">
 <rect width="100%" height="100%" fill="#ffffff"/>
-<text x="{:.0}" y="20" text-anchor="middle" font-size="15" font-weight="bold">{}</text>
+<text x="{:.0}" y="20" text-anchor="middle" font-size="14" font-weight="bold">{}</text>
 "##,
         width / 2.0,
         escape(title)
@@ -130,9 +131,9 @@ fn draw_panel(svg: &mut String, panel: &Panel, left: f64) {
         r##"<text x="{:.0}" y="{:.0}" text-anchor="middle">clientes conectados</text><text x="{:.0}" y="{:.0}" text-anchor="middle" transform="rotate(-90 {:.0} {:.0})">{}</text>"##,
         left + PANEL_W / 2.0,
         top + PANEL_H + 32.0,
-        left - 44.0,
+        left - 38.0,
         top + PANEL_H / 2.0,
-        left - 44.0,
+        left - 38.0,
         top + PANEL_H / 2.0,
         escape(&panel.y_unit)
     );
