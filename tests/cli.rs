@@ -269,3 +269,28 @@ fn bench_rede_escreve_grafico_e_tabela() {
     assert_eq!(chart.matches("<circle").count(), 6, "{chart}");
     let _ = std::fs::remove_dir_all(&book);
 }
+
+/// clap's own words come in pt-BR too: the help's headings and a typo's error.
+#[test]
+fn ajuda_e_erros_de_uso_em_portugues() {
+    let (code, out, _) = run(&["check", "--help"]);
+    assert_eq!(code, 0);
+    for part in [
+        "Uso: cargo xtask check",
+        "Argumentos:",
+        "Opções:",
+        "Mostra esta ajuda",
+    ] {
+        assert!(out.contains(part), "falta {part:?} em:\n{out}");
+    }
+    let (code, _, err) = run(&["chekc"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("erro: subcomando desconhecido 'chekc'"),
+        "{err}"
+    );
+    assert!(
+        err.contains("dica: existe um subcomando parecido: 'check'"),
+        "{err}"
+    );
+}

@@ -7,6 +7,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand, ValueEnum};
 use colored::Colorize;
 
+use xtask::bench::rede;
 use xtask::catalog::{self, Variant};
 use xtask::check::{self, Target};
 use xtask::grade;
@@ -82,13 +83,13 @@ enum BenchWhat {
     /// escreve o gráfico e a tabela que o capítulo "Threads vs async" mostra.
     Rede {
         /// Quantos clientes conectados medir (separados por vírgula).
-        #[arg(long, value_delimiter = ',', default_values_t = [10, 100, 1000, 10000])]
+        #[arg(long, value_delimiter = ',', default_values_t = rede::DEFAULT_CLIENTS)]
         clientes: Vec<usize>,
         /// A pasta `src` do livro, onde vão o gráfico e a tabela.
-        #[arg(long, default_value = "book/src")]
+        #[arg(long, default_value = rede::DEFAULT_BOOK_SRC)]
         livro: std::path::PathBuf,
         /// Quanto tempo (s) a entrada de todos os clientes pode levar, por medição.
-        #[arg(long, default_value_t = 180)]
+        #[arg(long, default_value_t = rede::DEFAULT_JOIN_BUDGET_S)]
         prazo: u64,
     },
     /// Corrige uma turma gerada (soluções e pontos de partida) e separa compilar de avaliar.
@@ -193,18 +194,104 @@ fn install_panic_hook() {
     }));
 }
 
+/// clap's own words (the "Usage:" and "Options:" headings, the help flag) in
+/// pt-BR, in every subcommand: a learner reads `--help` too.
+fn in_portuguese(command: clap::Command) -> clap::Command {
+    const TEMPLATE: &str = "{about-with-newline}\nUso: {usage}\n\n{all-args}{after-help}";
+    command
+        .help_template(TEMPLATE)
+        .subcommand_help_heading("Comandos")
+        .subcommand_value_name("COMANDO")
+        .mut_args(|arg| match arg.get_help_heading() {
+            Some(_) => arg,
+            None if arg.is_positional() => arg.help_heading("Argumentos"),
+            None => arg.help_heading("Opções"),
+        })
+        .next_help_heading("Opções")
+        .disable_help_flag(true)
+        .arg(
+            clap::Arg::new("ajuda")
+                .short('h')
+                .long("help")
+                .action(clap::ArgAction::Help)
+                .help("Mostra esta ajuda"),
+        )
+        .mut_subcommands(in_portuguese)
+}
+
+fn parse_cli() -> Cli {
+    use clap::{CommandFactory, FromArgMatches};
+    let parsed = in_portuguese(Cli::command().bin_name("cargo xtask"))
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches));
+    parsed.unwrap_or_else(|error| exit_in_portuguese(error))
+}
+
+/// clap's usage errors, with its most common phrases in pt-BR. What is not in
+/// the table stays as clap wrote it: a message half translated beats none.
+fn exit_in_portuguese(error: clap::Error) -> ! {
+    use clap::error::ErrorKind;
+    if matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+    ) {
+        error.exit();
+    }
+    const PHRASES: &[(&str, &str)] = &[
+        // Longer phrases first: a shorter one may be part of them.
+        ("invalid digit found in string", "não é um número"),
+        ("' found", "' encontrado"),
+        ("the argument '", "o argumento '"),
+        ("error: ", "erro: "),
+        ("  tip: ", "  dica: "),
+        ("Usage: ", "Uso: "),
+        (
+            "For more information, try '--help'.",
+            "Para saber mais: '--help'.",
+        ),
+        ("unrecognized subcommand", "subcomando desconhecido"),
+        (
+            "a similar subcommand exists",
+            "existe um subcomando parecido",
+        ),
+        ("a similar argument exists", "existe um argumento parecido"),
+        ("unexpected argument", "argumento inesperado"),
+        ("invalid value", "valor inválido"),
+        ("for '", "para '"),
+        (
+            "the following required arguments were not provided",
+            "faltam os argumentos obrigatórios",
+        ),
+        ("cannot be used with", "não pode ser usado com"),
+        ("a value is required for", "falta o valor de"),
+        ("but none was supplied", "e nenhum foi dado"),
+        ("possible values", "valores possíveis"),
+        ("to pass", "para passar"),
+        ("as a value, use", "como valor, use"),
+    ];
+    let mut text = error.render().to_string();
+    for (english, portuguese) in PHRASES {
+        text = text.replace(english, portuguese);
+    }
+    eprint!("{text}");
+    std::process::exit(error.exit_code());
+}
+
 fn main() -> ExitCode {
     install_panic_hook();
-    let cli = Cli::parse();
+    let cli = parse_cli();
     let root = check::workbook_root();
     report::setup_color();
     let result = match cli.command {
         Command::Check(args) => return run_check(args),
         Command::Grade(args) => return run_grade(args),
         Command::Book => return run_book(),
-        Command::Bench { what: None } => {
-            run_bench_network(&root, vec![10, 100, 1000, 10000], "book/src".into(), 180)
-        }
+        Command::Bench { what: None } => run_bench_network(
+            &root,
+            rede::DEFAULT_CLIENTS.to_vec(),
+            rede::DEFAULT_BOOK_SRC.into(),
+            rede::DEFAULT_JOIN_BUDGET_S,
+        ),
         Command::Bench {
             what:
                 Some(BenchWhat::Rede {
@@ -459,10 +546,10 @@ fn run_bench_network(
     book_src: std::path::PathBuf,
     budget_seconds: u64,
 ) -> Result<(), String> {
-    let options = xtask::bench::rede::Options {
+    let options = rede::Options {
         clients,
         book_src: root.join(book_src),
         join_budget: std::time::Duration::from_secs(budget_seconds),
     };
-    xtask::bench::rede::run(root, &options)
+    rede::run(root, &options)
 }

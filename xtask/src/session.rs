@@ -605,6 +605,16 @@ impl Session {
         self.connect_with_buffer(actor, None).await
     }
 
+    /// Connects without a transcript line, for load steps that record a summary.
+    /// `Err` carries the last error, already worded for the transcript.
+    pub async fn connect_quietly(&self, actor: &str) -> Result<Conn, String> {
+        let port = self.port.expect("connect_quietly() depois de start()");
+        match wire::dial(port, self.deadline()).await {
+            Dial::Connected(stream) => Ok(Conn::new(actor, stream)),
+            Dial::GaveUp(error) => Err(wire::describe_error(&error)),
+        }
+    }
+
     /// Connects as a client that will never read: with a tiny receive buffer, the
     /// server's writes to it stall after kilobytes.
     pub async fn connect_non_reader(&mut self, actor: &str) -> Result<Conn, Stop> {
@@ -692,6 +702,12 @@ impl Session {
             );
         }
         conn.ending = Some(ending);
+    }
+
+    /// Reads until the peer closes and records what came and how it ended.
+    pub async fn expect_close(&mut self, conn: &mut Conn) {
+        self.receive_until_close(conn).await;
+        self.say_how_it_ended(conn);
     }
 
     /// Records how the last read ended: closed by the peer, still open, broken.
@@ -854,17 +870,13 @@ impl Session {
     /// Stops the learner's server and starts it again on the same port: a clean
     /// room for a step that must not see earlier clients.
     pub async fn restart_server(&mut self) -> Flow {
-        self.stop(Role::Server).await;
-        // The old listener must be gone, or the next connection could land in it.
-        if let Some(port) = self.port {
-            wire::wait_until_closed(port, self.deadline()).await;
-        }
-        self.start(Role::Server).await
+        self.restart_server_with_env(&[]).await
     }
 
     /// Like [`Session::restart_server`], with extra variables in the environment.
     pub async fn restart_server_with_env(&mut self, env: &[(&str, String)]) -> Flow {
         self.stop(Role::Server).await;
+        // The old listener must be gone, or the next connection could land in it.
         if let Some(port) = self.port {
             wire::wait_until_closed(port, self.deadline()).await;
         }
@@ -1125,8 +1137,7 @@ impl Session {
     /// The client leaves: the grader sees its connection close, the program
     /// exits, and it printed `farewell`.
     pub async fn expect_client_to_leave(&mut self, conn: &mut Conn, farewell: &str) -> Flow {
-        self.receive_until_close(conn).await;
-        self.say_how_it_ended(conn);
+        self.expect_close(conn).await;
         self.wait_exit(Role::Client).await?;
         self.expect_printed(farewell).await;
         Ok(())

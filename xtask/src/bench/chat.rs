@@ -242,7 +242,12 @@ pub async fn measure(server: &mut Running, clients: usize, budget: Duration) -> 
     };
     for k in 0..LATENCY_SAMPLES {
         let sent = Instant::now();
-        if first.write_all(format!("L{k}\n").as_bytes()).await.is_err() {
+        let line = format!("L{k}\n");
+        let write = first.write_all(line.as_bytes());
+        if !matches!(
+            tokio::time::timeout(Duration::from_secs(10), write).await,
+            Ok(Ok(()))
+        ) {
             result.problem = Some("o cliente 0 não conseguiu enviar".to_owned());
             break;
         }

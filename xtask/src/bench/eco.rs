@@ -85,9 +85,11 @@ pub async fn measure(server: &Running) -> EchoResult {
 /// Sends every line, shuts the writing side, reads until the server closes;
 /// returns how many replies were exactly right.
 async fn talk(port: u16, lines: Vec<String>) -> Result<usize, String> {
-    let stream = TcpStream::connect(loopback(port))
-        .await
-        .map_err(|e| format!("não conectou: {e}"))?;
+    let stream = match tokio::time::timeout(LIMIT, TcpStream::connect(loopback(port))).await {
+        Ok(Ok(stream)) => stream,
+        Ok(Err(e)) => return Err(format!("não conectou: {e}")),
+        Err(_) => return Err("não conectou: tempo esgotado".to_owned()),
+    };
     let (mut reader, mut writer) = stream.into_split();
     let payload: String = lines.iter().map(|l| format!("{l}\n")).collect();
     // Writing and reading at once: a server that answers while we still send
@@ -98,7 +100,8 @@ async fn talk(port: u16, lines: Vec<String>) -> Result<usize, String> {
     });
     let mut received = Vec::new();
     let read = tokio::time::timeout(LIMIT, reader.read_to_end(&mut received)).await;
-    let _ = send.await;
+    // After the replies ended (or the limit), the writer is done or stuck: never wait on it.
+    send.abort();
     match read {
         Ok(Ok(_)) => {}
         Ok(Err(e)) => return Err(format!("a leitura falhou: {e}")),

@@ -40,6 +40,13 @@ const ECHO_PER_READ: Subject = Subject {
 const THREADS_COLOR: &str = "#d95f02";
 const TOKIO_COLOR: &str = "#1b9e77";
 
+/// What `cargo xtask bench` measures when no size is given.
+pub const DEFAULT_CLIENTS: [usize; 4] = [10, 100, 1000, 10_000];
+/// The book's `src/`, relative to the workbook root.
+pub const DEFAULT_BOOK_SRC: &str = "book/src";
+/// Seconds the join phase of one configuration may take.
+pub const DEFAULT_JOIN_BUDGET_S: u64 = 180;
+
 pub struct Options {
     /// Numbers of connected clients to measure.
     pub clients: Vec<usize>,
@@ -82,7 +89,11 @@ pub fn run(root: &Path, options: &Options) -> Result<(), String> {
             for (subject, path) in [(&CHAT_THREADS, &threads), (&CHAT_TOKIO, &tokio_server)] {
                 eprintln!("  chat: {} com {n} clientes…", subject.label);
                 let result = match Running::start(path).await {
-                    Ok(mut server) => chat::measure(&mut server, n, options.join_budget).await,
+                    Ok(mut server) => {
+                        let result = chat::measure(&mut server, n, options.join_budget).await;
+                        server.stop().await;
+                        result
+                    }
                     Err(problem) => ChatResult {
                         clients: n,
                         problem: Some(problem),
@@ -97,7 +108,11 @@ pub fn run(root: &Path, options: &Options) -> Result<(), String> {
         for (subject, path) in [(&ECHO_LINES, &echo_lines), (&ECHO_PER_READ, &echo_per_read)] {
             eprintln!("  eco: {}…", subject.label);
             let result = match Running::start(path).await {
-                Ok(server) => eco::measure(&server).await,
+                Ok(server) => {
+                    let result = eco::measure(&server).await;
+                    server.stop().await;
+                    result
+                }
                 Err(problem) => EchoResult {
                     problem: Some(problem),
                     ..EchoResult::default()
@@ -128,11 +143,10 @@ pub fn run(root: &Path, options: &Options) -> Result<(), String> {
     Ok(())
 }
 
-fn chat_row(subject: &Subject, r: &ChatResult) -> String {
-    format!(
-        "{:<18} {:>6} clientes: conectar {:>8}  RSS {:>9}  threads {:>6}  p50 {:>9}  p99 {:>9}  {:>12} linhas/s{}",
-        subject.label,
-        r.clients,
+/// The measured columns of a chat row, as the terminal and the page show them:
+/// connect time, RSS, threads, p50, p99, lines per second.
+fn chat_cells(r: &ChatResult) -> [String; 6] {
+    [
         r.connect_time.map_or("—".into(), seconds),
         r.memory.map_or("—".into(), |m| mib(m.rss_kib)),
         r.memory.map_or("—".into(), |m| m.threads.to_string()),
@@ -140,6 +154,15 @@ fn chat_row(subject: &Subject, r: &ChatResult) -> String {
         r.latency_p99.map_or("—".into(), millis),
         r.lines_per_second
             .map_or("—".into(), |v| svg::number(v.round())),
+    ]
+}
+
+fn chat_row(subject: &Subject, r: &ChatResult) -> String {
+    let [connect, rss, threads, p50, p99, rate] = chat_cells(r);
+    format!(
+        "{:<18} {:>6} clientes: conectar {connect:>8}  RSS {rss:>9}  threads {threads:>6}  p50 {p50:>9}  p99 {p99:>9}  {rate:>12} linhas/s{}",
+        subject.label,
+        r.clients,
         r.problem
             .as_ref()
             .map_or(String::new(), |p| format!("  ({p})"))
@@ -204,17 +227,10 @@ fn results_page(
             ),
         );
         page.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            "| {} | {} | {} | {note} |\n",
             subject.label,
             svg::number(r.clients as f64),
-            r.connect_time.map_or("—".into(), seconds),
-            r.memory.map_or("—".into(), |m| mib(m.rss_kib)),
-            r.memory.map_or("—".into(), |m| m.threads.to_string()),
-            r.latency_p50.map_or("—".into(), millis),
-            r.latency_p99.map_or("—".into(), millis),
-            r.lines_per_second
-                .map_or("—".into(), |v| svg::number(v.round())),
-            note
+            chat_cells(r).join(" | ")
         ));
     }
     page.push('\n');

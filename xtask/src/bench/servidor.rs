@@ -113,9 +113,19 @@ impl Running {
     }
 }
 
+impl Running {
+    /// Kills the server and reaps it (bounded: a killed process exits at once).
+    pub async fn stop(mut self) {
+        let _ = self.child.start_kill();
+        let _ = tokio::time::timeout(Duration::from_secs(5), self.child.wait()).await;
+    }
+}
+
 impl Drop for Running {
     fn drop(&mut self) {
-        // The solutions do not fork: killing the process is killing the server.
+        // The backstop when `stop` was not reached (an early return): tokio reaps
+        // the killed child in the background. The solutions do not fork, so
+        // killing the process is killing the server.
         let _ = self.child.start_kill();
     }
 }

@@ -334,10 +334,7 @@ async fn crowd(s: &mut Session, count: usize, speakers: usize, lines_each: usize
 
 /// Joins without recording each line (the load step records a summary).
 async fn quiet_join(s: &mut Session, actor: &str, apelido: &str) -> Option<Conn> {
-    let mut conn = match crate::wire::dial(s.port()?, s.deadline()).await {
-        crate::wire::Dial::Connected(stream) => Conn::new(actor, stream),
-        crate::wire::Dial::GaveUp(_) => return None,
-    };
+    let mut conn = s.connect_quietly(actor).await.ok()?;
     let ask = s.read_lines_quietly(&mut conn, 1).await.ok()?;
     if ask != [b"APELIDO\n".to_vec()] {
         return None;

@@ -88,8 +88,7 @@ async fn servidor(s: &mut Session) -> Flow {
         return Err(s.fail().await);
     }
     s.say("[cliente 3] fecha só o lado de escrita (shutdown Write): o servidor lê EOF");
-    s.receive_until_close(&mut meia).await;
-    s.say_how_it_ended(&meia);
+    s.expect_close(&mut meia).await;
     s.end().await?;
 
     s.begin("desconexoes")?;
@@ -122,16 +121,12 @@ async fn servidor(s: &mut Session) -> Flow {
 /// server that serves one client at a time never answers the last one.
 async fn crowd(s: &mut Session) -> Flow {
     let marca = s.random_word();
-    let port = s.port().expect("o servidor já foi iniciado");
     let mut conns = Vec::with_capacity(CROWD);
     for i in 1..=CROWD {
-        match wire::dial(port, s.deadline()).await {
-            wire::Dial::Connected(stream) => conns.push(Conn::new(&format!("cliente {i}"), stream)),
-            wire::Dial::GaveUp(error) => {
-                s.say(format!(
-                    "[cliente {i}] não conseguiu conectar: {}",
-                    wire::describe_error(&error)
-                ));
+        match s.connect_quietly(&format!("cliente {i}")).await {
+            Ok(conn) => conns.push(conn),
+            Err(why) => {
+                s.say(format!("[cliente {i}] não conseguiu conectar: {why}"));
                 return Err(s.fail().await);
             }
         }
@@ -141,12 +136,14 @@ async fn crowd(s: &mut Session) -> Flow {
     for (i, conn) in conns.iter_mut().enumerate().rev() {
         let linha = format!("sou o cliente {} {marca}\n", i + 1);
         let esperado = format!("Echo: {linha}");
-        let problem = match conn.stream.write_all(linha.as_bytes()).await {
-            Err(error) => Some(format!(
+        let sent = tokio::time::timeout_at(s.deadline(), conn.stream.write_all(linha.as_bytes()));
+        let problem = match sent.await {
+            Err(_) => Some("não conseguiu enviar: o servidor não lê".to_owned()),
+            Ok(Err(error)) => Some(format!(
                 "não conseguiu enviar: {}",
                 wire::describe_error(&error)
             )),
-            Ok(()) => match s.read_lines_quietly(conn, 1).await {
+            Ok(Ok(())) => match s.read_lines_quietly(conn, 1).await {
                 Ok(lines) if lines[0] == esperado.as_bytes() => None,
                 Ok(lines) => Some(format!(
                     "esperava {} e recebeu {}",
@@ -189,7 +186,7 @@ async fn restart_with_clients(s: &mut Session) -> Flow {
     s.stop(Role::Server).await;
     s.say("[corretor] derruba o servidor (SIGKILL) com os 2 clientes conectados");
     for mut conn in conns {
-        expect_eof(s, &mut conn).await;
+        s.expect_close(&mut conn).await;
         s.close_politely(conn).await;
     }
     // At once, on the same port: `start` says so with the port in the line.
@@ -199,18 +196,6 @@ async fn restart_with_clients(s: &mut Session) -> Flow {
     round_trip(s, &mut depois, &linha).await?;
     s.close(depois).await;
     Ok(())
-}
-
-/// Waits for the peer to close, recording only what arrived (if anything) and
-/// how it ended.
-async fn expect_eof(s: &mut Session, conn: &mut Conn) {
-    let (data, ending) =
-        wire::read_until_close(&mut conn.stream, 1 << 20, s.deadline(), |_| {}).await;
-    if !data.is_empty() {
-        s.say(format!("[{}] ← {}", conn.actor, escape(&data)));
-    }
-    conn.ending = Some(ending);
-    s.say_how_it_ended(conn);
 }
 
 /// One client goes silent; another keeps talking. Only the silent one gets
@@ -324,11 +309,19 @@ async fn keep_talking(
         }
         count += 1;
         let linha = format!("falando {count}\n");
-        if let Err(error) = conn.stream.write_all(linha.as_bytes()).await {
-            return Err(format!(
-                "não conseguiu enviar a linha {count}: {}",
-                wire::describe_error(&error)
-            ));
+        match tokio::time::timeout(reply_limit, conn.stream.write_all(linha.as_bytes())).await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => {
+                return Err(format!(
+                    "não conseguiu enviar a linha {count}: {}",
+                    wire::describe_error(&error)
+                ));
+            }
+            Err(_) => {
+                return Err(format!(
+                    "não conseguiu enviar a linha {count}: o servidor não lê"
+                ));
+            }
         }
         let esperado = format!("Echo: {linha}");
         let mut reply = vec![0u8; esperado.len()];
@@ -360,8 +353,7 @@ async fn shutdown_on(s: &mut Session, signal: Signal, clients: usize) -> Flow {
     }
     s.signal(Role::Server, signal);
     for conn in &mut conns {
-        s.receive_until_close(conn).await;
-        s.say_how_it_ended(conn);
+        s.expect_close(conn).await;
     }
     let exited = s.wait_exit_within(Role::Server, SHUTDOWN_LIMIT).await;
     let killed_by_signal = s
