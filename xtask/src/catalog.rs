@@ -692,16 +692,33 @@ const CHAT_ASYNC: Lab = Lab {
     client: labs::chat::client,
     server_runs_forever: true,
     steps: &join::<17>(&[
-        // Protocol steps: as in lab 03. The load steps say "task", not "thread".
-        CHAT_ROOM_STEPS.split_at(8).0,
-        &[
-            VINTE_CLIENTES_ASYNC,
-            CLIENTE_LENTO_ASYNC,
-            CHAT_ROOM_STEPS[10],
-            MIL_CLIENTES,
-        ],
+        &CHAT_ASYNC_ROOM_STEPS,
+        &[MIL_CLIENTES],
         &CHAT_ASYNC_CLIENT_STEPS,
     ]),
+};
+
+/// Lab 05's server steps: lab 03's checks and hints, each pointing to where the
+/// async chapter covers it (which links back to lab 03 for protocol details). The
+/// load steps say "task", not "thread".
+const CHAT_ASYNC_ROOM_STEPS: [Step; 11] = {
+    const fn at(step: Step, book: &'static str) -> Step {
+        Step { book, ..step }
+    }
+    let r = CHAT_ROOM_STEPS;
+    [
+        at(r[0], "05-chat-async/servidor-async.md#protocolo"),
+        at(r[1], "05-chat-async/servidor-async.md#sala"),
+        at(r[2], "05-chat-async/servidor-async.md#difusao-limitada"),
+        at(r[3], "05-chat-async/servidor-async.md#difusao-limitada"),
+        at(r[4], "05-chat-async/servidor-async.md#sala"),
+        at(r[5], "05-chat-async/servidor-async.md#sala"),
+        at(r[6], "05-chat-async/servidor-async.md#protocolo"),
+        at(r[7], "05-chat-async/servidor-async.md#protocolo"),
+        VINTE_CLIENTES_ASYNC,
+        CLIENTE_LENTO_ASYNC,
+        at(r[10], "05-chat-async/servidor-async.md#protocolo"),
+    ]
 };
 
 const VINTE_CLIENTES_ASYNC: Step = Step {
