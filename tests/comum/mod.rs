@@ -13,7 +13,7 @@ use xtask::check::{self, Report, Target};
 use xtask::session::{Options, Status};
 
 pub fn root() -> PathBuf {
-    check::workbook_root()
+    check::workbook_root().unwrap_or_else(|why| panic!("{why}"))
 }
 
 pub fn lab(query: &str) -> &'static Lab {

@@ -47,15 +47,17 @@ impl Target {
         self.server_cmd.is_some() || self.client_cmd.is_some()
     }
 
-    /// How the report names what it graded.
-    pub fn describe(&self, lab: &Lab) -> String {
+    /// How the report names what it graded: the absolute folder, so a learner
+    /// with two copies of the workbook sees which one is graded.
+    pub fn describe(&self, root: &Path, lab: &Lab) -> String {
+        let folder = self.cmd_cwd.display();
         match (&self.server_cmd, &self.client_cmd) {
-            (Some(s), Some(c)) => format!("servidor `{s}` e cliente `{c}`"),
-            (Some(s), None) => format!("servidor `{s}`"),
-            (None, Some(c)) => format!("cliente `{c}`"),
+            (Some(s), Some(c)) => format!("servidor `{s}` e cliente `{c}`, em {folder}"),
+            (Some(s), None) => format!("servidor `{s}`, em {folder}"),
+            (None, Some(c)) => format!("cliente `{c}`, em {folder}"),
             (None, None) => match &self.prebuilt {
                 Some(prebuilt) => prebuilt.label.clone(),
-                None => lab.crate_dir(self.variant).display().to_string(),
+                None => root.join(lab.crate_dir(self.variant)).display().to_string(),
             },
         }
     }
@@ -156,7 +158,7 @@ pub async fn grade(
     });
     let mut report = Report {
         lab,
-        graded: target.describe(lab),
+        graded: target.describe(root, lab),
         seed: opts.seed,
         build_failure: None,
         results: Vec::new(),
@@ -196,7 +198,7 @@ pub async fn grade(
             Err(failure) => {
                 return Ok(not_graded(
                     lab,
-                    target.describe(lab),
+                    target.describe(root, lab),
                     opts,
                     Some(failure.output),
                 ));
@@ -214,16 +216,54 @@ pub async fn grade(
     Ok(report)
 }
 
-/// The workbook's root folder: the workspace this xtask belongs to, or the
-/// folder in `TOMADA_RAIZ` (the tests grade copies of the workbook this way).
-pub fn workbook_root() -> PathBuf {
+/// The workbook's root folder, found at run time: `TOMADA_RAIZ` when set (the
+/// tests grade copies of the workbook this way), else the nearest folder, from
+/// the current directory up, whose `Cargo.toml` is this workspace.
+///
+/// Never the folder xtask was built in: a checkout copied or moved together with
+/// its `target/` keeps the old binary (cargo sees nothing to rebuild), and a path
+/// baked in at build time would grade the old folder's code.
+pub fn workbook_root() -> Result<PathBuf, String> {
     if let Some(root) = std::env::var_os("TOMADA_RAIZ") {
-        return PathBuf::from(root);
+        let root = PathBuf::from(root);
+        return std::path::absolute(&root).map_err(|e| {
+            format!(
+                "TOMADA_RAIZ aponta para {}, que não é um caminho válido ({e}).",
+                root.display()
+            )
+        });
     }
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
+    let here = std::env::current_dir()
+        .map_err(|e| format!("não consegui saber em que pasta você está ({e})."))?;
+    find_workbook_from(&here).ok_or_else(|| {
+        format!(
+            "não encontrei a apostila a partir de {}: nenhuma pasta acima tem o Cargo.toml \
+             da Tomada. Rode o comando dentro da pasta da apostila (a do `git clone`).",
+            here.display()
+        )
+    })
+}
+
+/// The nearest folder, from `start` up, that holds the workbook's workspace.
+pub fn find_workbook_from(start: &Path) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .find(|folder| is_workbook(folder))
         .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// Whether `folder/Cargo.toml` is the workbook's: the workspace whose root
+/// package is `tomada` and which has the grader and the labs beside it. A lab
+/// crate's own `Cargo.toml` on the way up is not it.
+fn is_workbook(folder: &Path) -> bool {
+    let Ok(manifest) = std::fs::read_to_string(folder.join("Cargo.toml")) else {
+        return false;
+    };
+    let has_line = |wanted: &str| manifest.lines().any(|line| line.trim() == wanted);
+    has_line("[workspace]")
+        && has_line("name = \"tomada\"")
+        && folder.join("xtask").join("Cargo.toml").is_file()
+        && folder.join("labs").is_dir()
 }
 
 /// A report for a lab that could not be graded (it did not compile, or the

@@ -280,12 +280,15 @@ fn exit_in_portuguese(error: clap::Error) -> ! {
 fn main() -> ExitCode {
     install_panic_hook();
     let cli = parse_cli();
-    let root = check::workbook_root();
     report::setup_color();
+    let root = match check::workbook_root() {
+        Ok(root) => root,
+        Err(why) => return usage_error(&why),
+    };
     let result = match cli.command {
-        Command::Check(args) => return run_check(args),
-        Command::Grade(args) => return run_grade(args),
-        Command::Book => return run_book(),
+        Command::Check(args) => return run_check(args, &root),
+        Command::Grade(args) => return run_grade(args, &root),
+        Command::Book => return run_book(&root),
         Command::Bench { what: None } => run_bench_network(
             &root,
             rede::DEFAULT_CLIENTS.to_vec(),
@@ -354,7 +357,7 @@ fn find_lab(query: &str) -> Result<&'static catalog::Lab, String> {
     })
 }
 
-fn run_check(args: CheckArgs) -> ExitCode {
+fn run_check(args: CheckArgs, root: &std::path::Path) -> ExitCode {
     let labs: Vec<&'static catalog::Lab> = match &args.lab {
         _ if args.all => catalog::LABS.iter().collect(),
         Some(query) => match find_lab(query) {
@@ -386,10 +389,9 @@ fn run_check(args: CheckArgs) -> ExitCode {
         (Format::Json, 1) => Output::Json,
         _ => Output::Quiet,
     };
-    let root = check::workbook_root();
     let mut reports = Vec::new();
     for lab in labs {
-        match run::grade_and_print(&root, lab, &target, opts.clone(), output) {
+        match run::grade_and_print(root, lab, &target, opts.clone(), output) {
             Ok(report) => reports.push(report),
             Err(Interrupted::CtrlC) => {
                 eprintln!("\nInterrompido. Os programas em teste foram encerrados.");
@@ -432,7 +434,7 @@ fn usage_error(why: &str) -> ExitCode {
     ExitCode::from(2)
 }
 
-fn run_grade(args: GradeArgs) -> ExitCode {
+fn run_grade(args: GradeArgs, root: &std::path::Path) -> ExitCode {
     let labs: Vec<&'static catalog::Lab> = if args.labs.is_empty() {
         catalog::LABS.iter().collect()
     } else {
@@ -492,8 +494,7 @@ fn run_grade(args: GradeArgs) -> ExitCode {
         bar.set_message(format!("{student} · {}", lab.dir));
         bar.inc(1);
     };
-    let root = check::workbook_root();
-    let result = match grade::grade_class(&root, &submissions, &labs, &options, &progress) {
+    let result = match grade::grade_class(root, &submissions, &labs, &options, &progress) {
         Ok(result) => result,
         Err(why) => return usage_error(&why),
     };
@@ -520,12 +521,11 @@ fn run_grade(args: GradeArgs) -> ExitCode {
     }
 }
 
-fn run_book() -> ExitCode {
+fn run_book(root: &std::path::Path) -> ExitCode {
     // The book builder is a separate crate so that `cargo xtask check` never
     // compiles mdbook; only those who build the book pay for it.
-    let root = check::workbook_root();
     let status = std::process::Command::new(xtask::process::cargo())
-        .current_dir(&root)
+        .current_dir(root)
         .args(["run", "--quiet", "--package", "xtask-book", "--"])
         .arg(root.join("book"))
         .status();

@@ -47,7 +47,7 @@ pub fn grade_and_print(
         .map_err(|e| Interrupted::Error(format!("não consegui iniciar o runtime ({e})")))?;
     let outcome = runtime.block_on(async {
         if human {
-            report::print_header(lab, &target.describe(lab));
+            report::print_header(lab, &target.describe(root, lab));
             println!("Compilando…");
         }
         let mut before_run = || {

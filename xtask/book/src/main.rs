@@ -16,10 +16,16 @@ use std::process::ExitCode;
 use mdbook_driver::MDBook;
 
 fn main() -> ExitCode {
-    let book_dir = std::env::args_os()
-        .nth(1)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| xtask::check::workbook_root().join("book"));
+    let book_dir = match std::env::args_os().nth(1).map(PathBuf::from) {
+        Some(dir) => dir,
+        None => match xtask::check::workbook_root() {
+            Ok(root) => root.join("book"),
+            Err(why) => {
+                eprintln!("Erro: {why}");
+                return ExitCode::from(2);
+            }
+        },
+    };
     match build(&book_dir) {
         Ok(out) => {
             println!("Livro gerado em {}", out.join("index.html").display());
