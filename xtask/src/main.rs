@@ -500,6 +500,10 @@ fn run_grade(args: GradeArgs) -> ExitCode {
     bar.finish_and_clear();
     println!("{}", xtask::reports::table(&result.labs, &result.students));
     println!(
+        "{}",
+        xtask::reports::stuck_text(&result.labs, &result.students)
+    );
+    println!(
         "Tempo: {:.1} s no total; somando as tarefas, {:.1} s compilando e {:.1} s avaliando.",
         result.timing.wall.as_secs_f64(),
         result.timing.compiling.as_secs_f64(),
