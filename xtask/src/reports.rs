@@ -346,6 +346,78 @@ pub fn junit(students: &BTreeMap<String, Vec<Report>>) -> String {
     out
 }
 
+/// The reports of one learner's `check --out`: JUnit for CI's Checks, the
+/// Exercism JSON (from which the Classroom points are counted) and a Markdown
+/// summary. `learner` holds one entry: the checkout graded.
+pub fn write_learner(
+    out: &Path,
+    learner: &BTreeMap<String, Vec<Report>>,
+) -> std::io::Result<Vec<std::path::PathBuf>> {
+    std::fs::create_dir_all(out)?;
+    let reports = learner.values().next().map_or(&[][..], Vec::as_slice);
+    let files = [
+        ("junit.xml", junit(learner)),
+        (
+            "resultado.json",
+            serde_json::to_string_pretty(&exercism(reports))?,
+        ),
+        ("resumo.md", learner_markdown(reports)),
+    ];
+    let mut written = Vec::new();
+    for (name, text) in files {
+        let path = out.join(name);
+        std::fs::write(&path, text)?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// One learner's summary in Markdown (GitHub's job summary): points per lab and
+/// where each lab stopped.
+pub fn learner_markdown(reports: &[Report]) -> String {
+    let (got, max) = reports.iter().fold((0, 0), |(got, max), report| {
+        let (g, m) = points(report);
+        (got + g, max + m)
+    });
+    let mut out = format!(
+        "## Tomada: {got} de {max} passos obrigatórios\n\n\
+         | laboratório | pontos | onde parou |\n|---|---|---|\n"
+    );
+    for report in reports {
+        let state = match first_problem(report) {
+            Some(problem) => problem,
+            None if report.passed() => "✓ concluído".to_owned(),
+            None => "nenhum passo avaliado".to_owned(),
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} |",
+            report.lab.dir,
+            cell(Some(report)),
+            state.replace('|', "\\|")
+        );
+    }
+    out
+}
+
+/// The first thing that kept a lab from passing, in a few words: not built, or
+/// the first failed required step with its diagnosis codes.
+fn first_problem(report: &Report) -> Option<String> {
+    if report.build_failure.is_some() {
+        return Some(
+            "não compilou: as mensagens do compilador estão no log e em resultado.json".to_owned(),
+        );
+    }
+    report
+        .results
+        .iter()
+        .find(|r| r.status == Status::Failed && r.step.required)
+        .map(|r| {
+            let codes: Vec<_> = r.notes.iter().map(|n| n.code).collect();
+            format!("passo {} `{}` ({})", r.number, r.step.id, codes.join(", "))
+        })
+}
+
 /// Where the class is stuck in one lab: how many students stopped at each step
 /// (their first failed required step, as in "Onde cada um parou").
 #[derive(Clone, Debug, PartialEq, Eq)]
