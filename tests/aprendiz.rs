@@ -303,6 +303,12 @@ fn reset_sem_terminal_pergunta_e_le_a_resposta() {
     assert!(out.contains("Continuar? [s/N] s\n"), "{out}");
     assert!(out.contains("voltou ao ponto de partida"), "{out}");
     assert_eq!(std::fs::read_to_string(&starter).unwrap(), original);
+
+    // `solution` asks the same way: a piped "s" shows it.
+    let (code, out, err) = run_on(&copy, &["solution", "01"], Some("s\n"));
+    assert_eq!(code, Some(0), "{out}\n{err}");
+    assert!(out.contains("quer mesmo ver? [s/N] s\n"), "{out}");
+    assert!(out.contains("TcpListener::bind(endereco)"), "{out}");
     let _ = std::fs::remove_dir_all(&copy);
 }
 
