@@ -171,7 +171,9 @@ enum Answer {
 /// echoed after the question, as the terminal would have shown it.
 fn confirm(question: &str) -> Answer {
     let from_terminal = std::io::stdin().is_terminal();
-    print!("{question} [s/N] ");
+    // Wrapped like the rest of the output; the answer goes after the last line.
+    let options = textwrap::Options::new(78).word_splitter(textwrap::WordSplitter::NoHyphenation);
+    print!("{} ", textwrap::fill(&format!("{question} [s/N]"), options));
     let _ = std::io::stdout().flush();
     let mut answer = String::new();
     let read = std::io::stdin().lock().read_line(&mut answer);
