@@ -1,6 +1,7 @@
 //! Reports of a class run (and of `check --all`): CSV for a spreadsheet, JSON per
 //! student modelled on Exercism's `results.json` (version 3), JUnit XML for CI,
-//! and a Markdown summary. Points: one per required step passed.
+//! and a Markdown summary with where the class is stuck. `check --out` writes
+//! one learner's JUnit, JSON and job summary. Points: one per required step passed.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
