@@ -152,8 +152,8 @@ fn step_script(template: &str, id: &str) -> String {
         .join("\n")
 }
 
-/// Runs a step's script in `dir` as the runner does (`bash -e`), with the
-/// runner's summary and output files.
+/// Runs a step's script in `dir` as the runner does with the template's
+/// `shell: bash`, with the runner's summary and output files.
 fn run_step(dir: &Path, script: &str, summary: &Path, output: &Path) -> std::process::Output {
     Command::new("bash")
         .current_dir(dir)
@@ -173,6 +173,11 @@ fn run_step(dir: &Path, script: &str, summary: &Path, output: &Path) -> std::pro
 fn modelo_corrige_publica_e_conta_pontos() {
     let root = comum::root();
     let template = std::fs::read_to_string(root.join(TEMPLATE)).unwrap();
+    // The flags below are GitHub's for `shell: bash`; without it, no pipefail.
+    assert!(
+        template.contains("defaults:\n  run:\n    shell: bash\n"),
+        "{template}"
+    );
     let reports = root.join("relatorio");
     let _ = std::fs::remove_dir_all(&reports);
     let scratch = std::env::temp_dir().join(format!("tomada-workflow-{}", std::process::id()));
