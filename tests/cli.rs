@@ -226,15 +226,6 @@ fn check_all_em_junit_e_json() {
     assert_eq!(json["tests"].as_array().unwrap().len(), steps);
 }
 
-/// The GitHub Classroom template runs the commands this grader offers.
-#[test]
-fn modelo_do_github_classroom_usa_comandos_que_existem() {
-    let template =
-        std::fs::read_to_string(comum::root().join("xtask/modelos/github-classroom.yml")).unwrap();
-    assert!(template.contains("cargo xtask check --all --format junit"));
-    assert!(template.contains("cargo xtask check --all --format json"));
-}
-
 /// `cargo xtask bench rede` at a tiny size writes the chart and the results page
 /// the book shows, with one row per server and numbers in them. Only the output's
 /// shape is checked: how fast anything ran is the benchmark's business, not a test's.

@@ -217,6 +217,24 @@ fn turma_com_entregas_hostis() {
         markdown.contains("| ana | 7/7 | 11/11 | 18/18 |"),
         "{markdown}"
     );
+    // Where the class is stuck: per lab, the step where most stopped, with counts,
+    // in the summary and on the terminal alike.
+    let lab01 = "01-basico: 6 de 12 pararam em `conecta` (passo 1), 3 em `boas-vindas` \
+                 (passo 2); 1 não compilou ou não foi entregue; 2 concluíram.";
+    let lab02 = "02-echo: 1 de 12 parou em `uma-linha` (passo 1), 1 em `segundo-cliente` \
+                 (passo 3); 9 não compilaram ou não foram entregues; 1 concluiu.";
+    let stuck = markdown
+        .split_once("## Onde a turma parou\n\n")
+        .map(|(_, rest)| rest)
+        .unwrap_or_else(|| panic!("falta \"Onde a turma parou\" em:\n{markdown}"));
+    assert!(
+        stuck.starts_with(&format!("- {lab01}\n- {lab02}\n")),
+        "{markdown}"
+    );
+    assert!(
+        stdout.contains(&format!("Onde a turma parou:\n  {lab01}\n  {lab02}\n")),
+        "{stdout}"
+    );
     assert!(
         stdout.contains("compilando") && stdout.contains("avaliando"),
         "{stdout}"

@@ -73,22 +73,56 @@ pub fn next(root: &Path) {
 
 /// `cargo xtask hint <lab> [step]`: the hint of a step (by number or id); by
 /// default, the step that failed last time, or the first one.
+///
+/// On a finished lab it says so: without a step named, there is nothing to
+/// hint at (unless the last run failed again), and it points to the next lab.
 pub fn hint(root: &Path, lab: &Lab, step: Option<&str>) -> Result<(), String> {
-    let index = match step {
-        Some(query) => find_step(lab, query)?,
-        None => Progress::load(root)
-            .get(lab)
-            .first_failure
-            .and_then(|id| lab.step_index(&id))
-            .unwrap_or(0),
-    };
-    let step = &lab.steps[index];
+    let progress = Progress::load(root);
+    let state = progress.get(lab);
     let wrap = |text: &str| {
         textwrap::fill(
             text,
             textwrap::Options::new(78).word_splitter(textwrap::WordSplitter::NoHyphenation),
         )
     };
+    if state.done && step.is_none() && state.first_failure.is_none() {
+        println!(
+            "{}",
+            wrap(&format!(
+                "✓ Você já concluiu o laboratório {} — {}: não há passo com falha para \
+                 dar dica.",
+                lab.number, lab.title
+            ))
+            .green()
+        );
+        match progress.next_lab() {
+            Some(next) => println!(
+                "{}",
+                wrap(&format!(
+                    "Próximo: cargo xtask check {} ({}). A dica de um passo deste: \
+                     cargo xtask hint {} <passo>",
+                    next.number, next.title, lab.number
+                ))
+            ),
+            None => println!("Todos os laboratórios estão concluídos. Parabéns!"),
+        }
+        return Ok(());
+    }
+    let index = match step {
+        Some(query) => find_step(lab, query)?,
+        None => state
+            .first_failure
+            .as_deref()
+            .and_then(|id| lab.step_index(id))
+            .unwrap_or(0),
+    };
+    let step = &lab.steps[index];
+    if state.done {
+        println!(
+            "{}",
+            wrap(&format!("(Você já concluiu o laboratório {}.)", lab.number)).green()
+        );
+    }
     println!(
         "{}",
         wrap(&format!(
@@ -121,21 +155,48 @@ fn find_step(lab: &Lab, query: &str) -> Result<usize, String> {
     })
 }
 
-/// Asks a yes/no question on the terminal; `false` without a terminal.
-fn confirm(question: &str) -> bool {
-    if !std::io::stdin().is_terminal() {
-        return false;
-    }
-    print!("{question} [s/N] ");
+/// The learner's answer to a yes/no question.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Answer {
+    Yes,
+    No,
+    /// The input ended (or failed) before any answer: a script without `--yes`,
+    /// or `< /dev/null`. Taken as "no", with a word on how to confirm.
+    NoInput,
+}
+
+/// Asks a yes/no question and reads the answer from standard input, be it a
+/// terminal or a pipe (`echo s | cargo xtask reset 01`). The question is always
+/// shown: a script's log then says what was asked. From a pipe the answer is
+/// echoed after the question, as the terminal would have shown it.
+fn confirm(question: &str) -> Answer {
+    let from_terminal = std::io::stdin().is_terminal();
+    // Wrapped like the rest of the output; the answer goes after the last line.
+    let options = textwrap::Options::new(78).word_splitter(textwrap::WordSplitter::NoHyphenation);
+    print!("{} ", textwrap::fill(&format!("{question} [s/N]"), options));
     let _ = std::io::stdout().flush();
     let mut answer = String::new();
-    if std::io::stdin().lock().read_line(&mut answer).is_err() {
-        return false;
+    let read = std::io::stdin().lock().read_line(&mut answer);
+    let answer = match read {
+        Ok(0) | Err(_) => {
+            println!();
+            return Answer::NoInput;
+        }
+        Ok(_) => answer.trim().to_lowercase(),
+    };
+    if !from_terminal {
+        println!("{answer}");
     }
-    matches!(
-        answer.trim().to_lowercase().as_str(),
-        "s" | "sim" | "y" | "yes"
-    )
+    if parse_answer(&answer) {
+        Answer::Yes
+    } else {
+        Answer::No
+    }
+}
+
+/// Only an explicit yes counts; anything else keeps the default, "no".
+fn parse_answer(answer: &str) -> bool {
+    matches!(answer, "s" | "sim" | "y" | "yes")
 }
 
 /// `cargo xtask reset <lab>`: puts the starter back as it came, after a backup
@@ -167,14 +228,23 @@ pub fn reset(root: &Path, lab: &Lab, yes: bool) -> Result<(), String> {
     let backup = progress::state_dir(root)
         .join("copias")
         .join(format!("{}-{stamp}", lab.dir));
-    if !yes
-        && !confirm(&format!(
+    if !yes {
+        let answer = confirm(&format!(
             "Isto devolve {} ao ponto de partida; os seus arquivos vão para {}. Continuar?",
             dir.display(),
             backup.strip_prefix(root).unwrap_or(&backup).display()
-        ))
-    {
-        return Err("nada foi mudado (confirme com s, ou use --yes)".to_owned());
+        ));
+        match answer {
+            Answer::Yes => {}
+            Answer::No => return Err("nada foi mudado (confirme com s, ou use --yes)".to_owned()),
+            Answer::NoInput => {
+                return Err(format!(
+                    "nada foi mudado: a entrada terminou sem resposta. Sem ninguém para \
+                     responder (num script), confirme com `cargo xtask reset {} --yes`.",
+                    lab.number
+                ));
+            }
+        }
     }
     copy_tree(&root.join(&dir), &backup)
         .map_err(|e| format!("não consegui fazer a cópia de segurança: {e}"))?;
@@ -197,8 +267,22 @@ pub fn reset(root: &Path, lab: &Lab, yes: bool) -> Result<(), String> {
         }
         std::fs::write(&path, content).map_err(|e| format!("{}: {e}", path.display()))?;
     }
+    // The progress described the code that was just put aside.
+    let mut progress = Progress::load(root);
+    if progress.forget(lab)
+        && let Err(e) = progress.save(root)
+    {
+        eprintln!(
+            "Aviso: não consegui apagar o progresso do laboratório {}: {e}",
+            lab.number
+        );
+    }
     println!("✓ {} voltou ao ponto de partida.", dir.display());
     println!("  A sua versão está em {}", backup.display());
+    println!(
+        "  O progresso do laboratório {} recomeça do zero: cargo xtask check {}",
+        lab.number, lab.number
+    );
     Ok(())
 }
 
@@ -249,11 +333,11 @@ pub fn solution(root: &Path, lab: &Lab, yes: bool) -> Result<(), String> {
     let done = Progress::load(root).get(lab).done;
     if !done
         && !yes
-        && !confirm(&format!(
+        && confirm(&format!(
             "Você ainda não concluiu o laboratório {}. Ver a solução agora tira a graça de \
              descobrir; quer mesmo ver?",
             lab.number
-        ))
+        )) != Answer::Yes
     {
         return Err(format!(
             "a solução continua guardada. Uma dica talvez baste: cargo xtask hint {} \

@@ -19,7 +19,8 @@
 //! - `check`: one grading run, end to end.
 //! - `report`: terminal and JSON output of one lab.
 //! - `grade`: grading a class of submissions (untrusted code).
-//! - `reports`: class reports: CSV, Exercism JSON, JUnit XML, Markdown.
+//! - `reports`: class reports: CSV, Exercism JSON, JUnit XML, Markdown, where the
+//!   class is stuck; one learner's `check --out` (JUnit, JSON, job summary).
 //! - `run`: one graded run as the command line shows it (shared by `check` and `watch`).
 //! - `learner`: `list`, `next`, `hint`, `reset`, `solution`.
 //! - `watch`: re-grading on save, single-key commands.

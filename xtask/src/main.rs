@@ -159,6 +159,10 @@ struct CheckArgs {
     /// Prazo de cada espera (conectar, ler, terminar), em milissegundos.
     #[arg(long, value_name = "MS", default_value_t = 5000, value_parser = clap::value_parser!(u64).range(1..=600_000))]
     timeout: u64,
+    /// Escreve também nesta pasta, da mesma avaliação: junit.xml, resultado.json
+    /// (Exercism) e resumo.md (a tabela por laboratório, para o resumo do job no CI).
+    #[arg(long, value_name = "PASTA")]
+    out: Option<std::path::PathBuf>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -422,6 +426,15 @@ fn run_check(args: CheckArgs, root: &std::path::Path) -> ExitCode {
         let labs: Vec<_> = reports.iter().map(|r| r.lab).collect();
         println!("{}", xtask::reports::table(&labs, &class));
     }
+    // One grading run, every report from it: CI's Checks, points and summary agree.
+    if let Some(out) = &args.out
+        && let Err(e) = xtask::reports::write_learner(out, &class)
+    {
+        return usage_error(&format!(
+            "não consegui escrever os relatórios em {}: {e}",
+            out.display()
+        ));
+    }
     if reports.iter().all(|r| r.passed()) {
         ExitCode::SUCCESS
     } else {
@@ -500,6 +513,10 @@ fn run_grade(args: GradeArgs, root: &std::path::Path) -> ExitCode {
     };
     bar.finish_and_clear();
     println!("{}", xtask::reports::table(&result.labs, &result.students));
+    println!(
+        "{}",
+        xtask::reports::stuck_text(&result.labs, &result.students)
+    );
     println!(
         "Tempo: {:.1} s no total; somando as tarefas, {:.1} s compilando e {:.1} s avaliando.",
         result.timing.wall.as_secs_f64(),

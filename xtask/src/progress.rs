@@ -101,6 +101,13 @@ impl Progress {
         );
     }
 
+    /// Forgets a lab (after `reset`: its starter is back to the beginning, so
+    /// "done" or "3 of 7 steps" would describe code that is no longer there).
+    /// Returns whether there was anything to forget.
+    pub fn forget(&mut self, lab: &Lab) -> bool {
+        self.labs.remove(lab.dir).is_some()
+    }
+
     pub fn save(&self, root: &Path) -> std::io::Result<()> {
         std::fs::create_dir_all(state_dir(root))?;
         let text = serde_json::to_string_pretty(&json!({ "labs": self.labs }))?;
@@ -116,8 +123,42 @@ impl Progress {
         LABS.iter().find(|lab| !self.get(lab).done)
     }
 
+    /// Where `n` in `watch` goes from `current`: the next unfinished lab in the
+    /// book's order, wrapping around past the last one.
+    pub fn next_after(&self, current: &Lab) -> NextLab {
+        let position = LABS.iter().position(|l| l.dir == current.dir).unwrap_or(0);
+        let mut after_then_before = LABS[position + 1..].iter().chain(&LABS[..position]);
+        match after_then_before.find(|lab| !self.get(lab).done) {
+            Some(lab) => NextLab::Go(lab),
+            None if self.get(current).done => NextLab::AllDone,
+            None => NextLab::OnlyThisOne,
+        }
+    }
+
     pub fn done_count(&self) -> usize {
         LABS.iter().filter(|lab| self.get(lab).done).count()
+    }
+}
+
+/// What follows the current lab, for the learner who asks for the next one.
+#[derive(Clone, Copy, Debug)]
+pub enum NextLab {
+    Go(&'static Lab),
+    /// Every other lab is done; only the current one is left.
+    OnlyThisOne,
+    AllDone,
+}
+
+/// Labs are the same when their folders are (the catalogue's key).
+impl PartialEq for NextLab {
+    fn eq(&self, other: &NextLab) -> bool {
+        match (self, other) {
+            (NextLab::Go(a), NextLab::Go(b)) => a.dir == b.dir,
+            (NextLab::OnlyThisOne, NextLab::OnlyThisOne) | (NextLab::AllDone, NextLab::AllDone) => {
+                true
+            }
+            _ => false,
+        }
     }
 }
 
@@ -130,6 +171,66 @@ pub fn bar(done: usize, total: usize, width: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn lab(dir: &str) -> &'static Lab {
+        LABS.iter()
+            .find(|l| l.dir == dir)
+            .expect("lab in the catalogue")
+    }
+
+    fn with_done(dirs: &[&str]) -> Progress {
+        let mut progress = Progress::default();
+        for dir in dirs {
+            progress
+                .labs
+                .insert((*dir).to_owned(), json!({ "concluido": true }));
+        }
+        progress
+    }
+
+    /// `n` on lab 05 with lab 04 unfinished goes back to 04 (it used to say
+    /// "último laboratório"); past an unfinished lab it skips the done ones.
+    #[test]
+    fn next_after_goes_to_the_next_unfinished_wrapping_around() {
+        let last = LABS.last().expect("labs");
+        let progress = with_done(&["01-basico", "02-echo", "03-chat", last.dir]);
+        assert_eq!(progress.next_after(last), NextLab::Go(lab("04-robusto")));
+        assert_eq!(
+            progress.next_after(lab("01-basico")),
+            NextLab::Go(lab("04-robusto"))
+        );
+        assert_eq!(
+            Progress::default().next_after(lab("01-basico")),
+            NextLab::Go(lab("02-echo"))
+        );
+    }
+
+    /// "All done" only when all are; the last unfinished lab says it is the last.
+    #[test]
+    fn next_after_knows_when_nothing_else_is_left() {
+        let all: Vec<&str> = LABS.iter().map(|l| l.dir).collect();
+        assert_eq!(with_done(&all).next_after(lab("03-chat")), NextLab::AllDone);
+        let others: Vec<&str> = all.iter().copied().filter(|d| *d != "03-chat").collect();
+        assert_eq!(
+            with_done(&others).next_after(lab("03-chat")),
+            NextLab::OnlyThisOne
+        );
+    }
+
+    /// After `reset` the lab is as if never graded.
+    #[test]
+    fn forget_clears_a_lab() {
+        let mut progress = with_done(&["01-basico"]);
+        assert!(progress.forget(lab("01-basico")));
+        assert_eq!(
+            progress.get(lab("01-basico")),
+            LabProgress {
+                total_steps: lab("01-basico").steps.len(),
+                ..LabProgress::default()
+            }
+        );
+        assert!(!progress.forget(lab("01-basico")));
+    }
 
     /// The bar fills in proportion and never overflows.
     #[test]

@@ -1,6 +1,7 @@
 //! Reports of a class run (and of `check --all`): CSV for a spreadsheet, JSON per
 //! student modelled on Exercism's `results.json` (version 3), JUnit XML for CI,
-//! and a Markdown summary. Points: one per required step passed.
+//! and a Markdown summary with where the class is stuck. `check --out` writes
+//! one learner's JUnit, JSON and job summary. Points: one per required step passed.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -346,7 +347,202 @@ pub fn junit(students: &BTreeMap<String, Vec<Report>>) -> String {
     out
 }
 
-/// A Markdown summary: the table, then each student's first problem per lab.
+/// The reports of one learner's `check --out`: JUnit for CI's Checks, the
+/// Exercism JSON (from which the Classroom points are counted) and a Markdown
+/// summary. `learner` holds one entry: the checkout graded.
+pub fn write_learner(
+    out: &Path,
+    learner: &BTreeMap<String, Vec<Report>>,
+) -> std::io::Result<Vec<std::path::PathBuf>> {
+    std::fs::create_dir_all(out)?;
+    let reports = learner.values().next().map_or(&[][..], Vec::as_slice);
+    let files = [
+        ("junit.xml", junit(learner)),
+        (
+            "resultado.json",
+            serde_json::to_string_pretty(&exercism(reports))?,
+        ),
+        ("resumo.md", learner_markdown(reports)),
+    ];
+    let mut written = Vec::new();
+    for (name, text) in files {
+        let path = out.join(name);
+        std::fs::write(&path, text)?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// One learner's summary in Markdown (GitHub's job summary): points per lab and
+/// where each lab stopped.
+pub fn learner_markdown(reports: &[Report]) -> String {
+    let (got, max) = reports.iter().fold((0, 0), |(got, max), report| {
+        let (g, m) = points(report);
+        (got + g, max + m)
+    });
+    let mut out = format!(
+        "## Tomada: {got} de {max} passos obrigatórios\n\n\
+         | laboratório | pontos | onde parou |\n|---|---|---|\n"
+    );
+    for report in reports {
+        let state = match first_problem(report) {
+            Some(problem) => problem,
+            None if report.passed() => "✓ concluído".to_owned(),
+            None => "nenhum passo avaliado".to_owned(),
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} |",
+            report.lab.dir,
+            cell(Some(report)),
+            state.replace('|', "\\|")
+        );
+    }
+    out
+}
+
+/// The first thing that kept a lab from passing, in a few words: not built, or
+/// the first failed required step with its diagnosis codes.
+fn first_problem(report: &Report) -> Option<String> {
+    if report.build_failure.is_some() {
+        return Some(
+            "não compilou: as mensagens do compilador estão no log e em resultado.json".to_owned(),
+        );
+    }
+    report
+        .results
+        .iter()
+        .find(|r| r.status == Status::Failed && r.step.required)
+        .map(|r| {
+            let codes: Vec<_> = r.notes.iter().map(|n| n.code).collect();
+            format!("passo {} `{}` ({})", r.number, r.step.id, codes.join(", "))
+        })
+}
+
+/// Where the class is stuck in one lab: how many students stopped at each step
+/// (their first failed required step, as in "Onde cada um parou").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stuck {
+    pub lab: &'static str,
+    pub students: usize,
+    /// (step number, step id, how many stopped there): most first, then in
+    /// the lab's order.
+    pub steps: Vec<(usize, &'static str, usize)>,
+    /// Did not build, or did not hand the lab in: no step was run.
+    pub not_graded: usize,
+    /// Passed every required step.
+    pub finished: usize,
+    /// Built, no required step failed, yet none passed (every step skipped).
+    pub undecided: usize,
+}
+
+/// How many steps a summary line names before "e N em outros passos".
+const STEPS_NAMED: usize = 3;
+
+/// Per lab, where the students stopped, the step where most did first.
+pub fn stuck(labs: &[&'static Lab], students: &BTreeMap<String, Vec<Report>>) -> Vec<Stuck> {
+    labs.iter()
+        .map(|lab| {
+            let mut summary = Stuck {
+                lab: lab.dir,
+                students: students.len(),
+                steps: Vec::new(),
+                not_graded: 0,
+                finished: 0,
+                undecided: 0,
+            };
+            let mut at_step: BTreeMap<usize, (&'static str, usize)> = BTreeMap::new();
+            for reports in students.values() {
+                let Some(report) = find(reports, lab).filter(|r| r.build_failure.is_none()) else {
+                    summary.not_graded += 1;
+                    continue;
+                };
+                let first_failed = report
+                    .results
+                    .iter()
+                    .find(|r| r.status == Status::Failed && r.step.required);
+                match first_failed {
+                    Some(r) => at_step.entry(r.number).or_insert((r.step.id, 0)).1 += 1,
+                    None if report.passed() => summary.finished += 1,
+                    None => summary.undecided += 1,
+                }
+            }
+            summary.steps = at_step
+                .into_iter()
+                .map(|(number, (id, count))| (number, id, count))
+                .collect();
+            // Stable: equal counts stay in the lab's order.
+            summary.steps.sort_by_key(|step| std::cmp::Reverse(step.2));
+            summary
+        })
+        .collect()
+}
+
+impl Stuck {
+    /// One line in pt-BR: "01-basico: 12 de 30 pararam em `boas-vindas`
+    /// (passo 2), 5 em `fecha` (passo 4); 3 não compilaram ou não foram
+    /// entregues; 10 concluíram."
+    pub fn sentence(&self) -> String {
+        let plural = |n: usize, one: &str, many: &str| {
+            if n == 1 {
+                format!("{n} {one}")
+            } else {
+                format!("{n} {many}")
+            }
+        };
+        let mut parts = Vec::new();
+        let mut named = self.steps.iter().take(STEPS_NAMED);
+        if let Some((number, id, count)) = named.next() {
+            let mut text = format!(
+                "{count} de {} {} em `{id}` (passo {number})",
+                self.students,
+                if *count == 1 { "parou" } else { "pararam" }
+            );
+            for (number, id, count) in named {
+                let _ = write!(text, ", {count} em `{id}` (passo {number})");
+            }
+            let rest: usize = self.steps.iter().skip(STEPS_NAMED).map(|s| s.2).sum();
+            if rest > 0 {
+                let _ = write!(text, " e {rest} em outros passos");
+            }
+            parts.push(text);
+        } else {
+            parts.push("ninguém parou num passo".to_owned());
+        }
+        if self.not_graded > 0 {
+            parts.push(plural(
+                self.not_graded,
+                "não compilou ou não foi entregue",
+                "não compilaram ou não foram entregues",
+            ));
+        }
+        if self.undecided > 0 {
+            parts.push(plural(
+                self.undecided,
+                "sem passo avaliado",
+                "sem passo avaliado",
+            ));
+        }
+        parts.push(if self.finished == 0 {
+            "nenhum concluiu".to_owned()
+        } else {
+            plural(self.finished, "concluiu", "concluíram")
+        });
+        format!("{}: {}.", self.lab, parts.join("; "))
+    }
+}
+
+/// "Where the class is stuck", one line per lab, for the terminal.
+pub fn stuck_text(labs: &[&'static Lab], students: &BTreeMap<String, Vec<Report>>) -> String {
+    let mut out = String::from("Onde a turma parou:\n");
+    for summary in stuck(labs, students) {
+        let _ = writeln!(out, "  {}", summary.sentence());
+    }
+    out
+}
+
+/// A Markdown summary: the table, where the class is stuck (per lab), then each
+/// student's first problem per lab.
 pub fn markdown(labs: &[&'static Lab], students: &BTreeMap<String, Vec<Report>>) -> String {
     let mut out = String::from("# Notas da turma\n\n| aluno |");
     for lab in labs {
@@ -369,6 +565,10 @@ pub fn markdown(labs: &[&'static Lab], students: &BTreeMap<String, Vec<Report>>)
             let _ = write!(out, " {} |", cell(report));
         }
         let _ = writeln!(out, " {}/{} |", total.0, total.1);
+    }
+    out.push_str("\n## Onde a turma parou\n\n");
+    for summary in stuck(labs, students) {
+        let _ = writeln!(out, "- {}", summary.sentence());
     }
     out.push_str("\n## Onde cada um parou\n\n");
     for (student, reports) in students {
@@ -399,4 +599,107 @@ pub fn markdown(labs: &[&'static Lab], students: &BTreeMap<String, Vec<Report>>)
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stuck(
+        steps: Vec<(usize, &'static str, usize)>,
+        not_graded: usize,
+        finished: usize,
+    ) -> Stuck {
+        let students = steps.iter().map(|s| s.2).sum::<usize>() + not_graded + finished;
+        Stuck {
+            lab: "01-basico",
+            students,
+            steps,
+            not_graded,
+            finished,
+            undecided: 0,
+        }
+    }
+
+    /// The line names the step where most stopped first, with counts, in pt-BR.
+    #[test]
+    fn sentence_names_the_steps_most_first() {
+        let line = stuck(vec![(2, "boas-vindas", 12), (4, "fecha", 5)], 3, 10).sentence();
+        assert_eq!(
+            line,
+            "01-basico: 12 de 30 pararam em `boas-vindas` (passo 2), 5 em `fecha` (passo 4); \
+             3 não compilaram ou não foram entregues; 10 concluíram."
+        );
+    }
+
+    /// Singular where one student; past three steps, the rest is summed.
+    #[test]
+    fn sentence_in_the_singular_and_with_the_rest_summed() {
+        let line = stuck(
+            vec![
+                (1, "a", 1),
+                (2, "b", 1),
+                (3, "c", 1),
+                (4, "d", 1),
+                (5, "e", 1),
+            ],
+            1,
+            1,
+        );
+        assert_eq!(
+            line.sentence(),
+            "01-basico: 1 de 7 parou em `a` (passo 1), 1 em `b` (passo 2), 1 em `c` (passo 3) \
+             e 2 em outros passos; 1 não compilou ou não foi entregue; 1 concluiu."
+        );
+        assert_eq!(
+            stuck(vec![], 0, 0).sentence(),
+            "01-basico: ninguém parou num passo; nenhum concluiu."
+        );
+    }
+
+    /// A report of `lab` that failed at step `failed` (1-based), or passed.
+    fn report(lab: &'static Lab, failed: Option<usize>) -> Report {
+        let mut report =
+            crate::check::not_graded(lab, String::new(), crate::session::Options::default(), None);
+        for result in &mut report.results {
+            result.status = match failed {
+                Some(n) if result.number == n => Status::Failed,
+                Some(n) if result.number > n => Status::NotRun,
+                _ => Status::Passed,
+            };
+        }
+        report
+    }
+
+    /// Counts come from the reports: a later step with more students comes first.
+    #[test]
+    fn stuck_counts_each_students_first_failure() {
+        let lab = &crate::catalog::LABS[0];
+        let mut class = BTreeMap::new();
+        for (name, failed) in [
+            ("a", Some(1)),
+            ("b", Some(2)),
+            ("c", Some(2)),
+            ("d", None),
+            ("e", Some(2)),
+        ] {
+            class.insert(name.to_owned(), vec![report(lab, failed)]);
+        }
+        let mut broken = report(lab, None);
+        broken.build_failure = Some("mismatched types".to_owned());
+        class.insert("f".to_owned(), vec![broken]);
+        class.insert("g".to_owned(), vec![]);
+        let summary = super::stuck(&[lab], &class);
+        assert_eq!(
+            summary,
+            vec![Stuck {
+                lab: lab.dir,
+                students: 7,
+                steps: vec![(2, lab.steps[1].id, 3), (1, lab.steps[0].id, 1)],
+                not_graded: 2,
+                finished: 1,
+                undecided: 0,
+            }]
+        );
+    }
 }

@@ -1,6 +1,6 @@
 //! `cargo xtask watch`: grades the current lab again each time the learner saves
-//! a file in it, and takes single keys, as in rustlings: `n` next lab, `h` hint,
-//! `r` run again, `l` list, `q` quit.
+//! a file in it, and takes single keys, as in rustlings: `n` the next unfinished
+//! lab (wrapping around), `h` hint, `r` run again, `l` list, `q` quit.
 //!
 //! File events come from the operating system (inotify and friends, via
 //! `notify`). Where they do not arrive (WSL editing Windows files, network
@@ -14,9 +14,9 @@ use std::time::Duration;
 use colored::Colorize;
 use notify::{EventKind, RecursiveMode, Watcher};
 
-use crate::catalog::{LABS, Lab, Variant};
+use crate::catalog::{Lab, Variant};
 use crate::check::{Report, Target};
-use crate::progress::Progress;
+use crate::progress::{NextLab, Progress};
 use crate::run::{self, Interrupted, Output};
 use crate::session::{Options, Status};
 
@@ -76,11 +76,17 @@ pub fn watch(root: &Path, start: &'static Lab, force_poll: bool) -> Result<(), S
                 footer(lab, polling, last.as_ref());
             }
             Event::Key('n') => {
-                let next = next_lab(root, lab);
-                if next.dir == lab.dir {
-                    println!("\r\nEste é o último laboratório.\r");
-                    continue;
-                }
+                let next = match Progress::load(root).next_after(lab) {
+                    NextLab::Go(next) => next,
+                    NextLab::OnlyThisOne => {
+                        println!("\r\nOs outros laboratórios estão concluídos; falta só este.\r");
+                        continue;
+                    }
+                    NextLab::AllDone => {
+                        println!("\r\nParabéns: todos concluídos! Tecle q para sair.\r");
+                        continue;
+                    }
+                };
                 let _ = watcher.unwatch(&crate_dir(root, lab));
                 lab = next;
                 watch_dir(watcher.as_mut(), &crate_dir(root, lab))?;
@@ -98,18 +104,6 @@ pub fn watch(root: &Path, start: &'static Lab, force_poll: bool) -> Result<(), S
 
 fn crate_dir(root: &Path, lab: &Lab) -> PathBuf {
     root.join(lab.crate_dir(Variant::Starter))
-}
-
-/// The lab after `current` in the book's order, preferring an unfinished one.
-fn next_lab(root: &Path, current: &Lab) -> &'static Lab {
-    let progress = Progress::load(root);
-    let position = LABS.iter().position(|l| l.dir == current.dir).unwrap_or(0);
-    let after = &LABS[position + 1..];
-    after
-        .iter()
-        .find(|l| !progress.get(l).done)
-        .or_else(|| after.first())
-        .unwrap_or(&LABS[position])
 }
 
 fn spawn_key_reader(tx: Sender<Event>, interactive: bool) {
