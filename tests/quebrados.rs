@@ -18,8 +18,12 @@ fn broken_server(
     Option<(&'static str, Vec<&'static str>)>,
     xtask::check::Report,
 ) {
-    let pid_file =
-        std::env::temp_dir().join(format!("tomada-{}-{script}.pids", std::process::id()));
+    // `script` may carry arguments: no spaces in the file name the shell sees.
+    let pid_file = std::env::temp_dir().join(format!(
+        "tomada-{}-{}.pids",
+        std::process::id(),
+        script.replace(' ', "_")
+    ));
     let _ = std::fs::remove_file(&pid_file);
     let command = format!("TOMADA_PID_ARQUIVO={} python3 {script}", pid_file.display());
     let report = server_only("01", &command, timeout_ms);
@@ -419,4 +423,65 @@ fn chat_com_threads_nao_chega_a_mil_clientes() {
         .filter(|r| r.status == Status::Passed)
         .count();
     assert_eq!(passed, 11, "{}", comum::describe(&report));
+}
+
+// ---- escuta só em 127.0.0.1 (issue 10) -------------------------------------------
+
+/// A lab 01 server bound to every interface (0.0.0.0) fails step 1 with the code
+/// that says what that exposes, though the grader's own conversation works.
+#[test]
+fn servidor_em_todas_as_interfaces_falha_na_conexao() {
+    let (failure, report) = broken_server("escuta_exposta.py", 3000);
+    assert_eq!(
+        failure,
+        Some(("conecta", vec!["E-ESCUTA-EXPOSTA"])),
+        "{}",
+        comum::describe(&report)
+    );
+    let step = &report.results[0];
+    assert!(
+        step.received
+            .iter()
+            .any(|l| l.contains("escuta em 0.0.0.0:<porta> (todas as interfaces")),
+        "{:?}",
+        step.received
+    );
+    let note = &step.notes[0].text;
+    assert!(
+        note.contains("Wi-Fi") && note.contains("127.0.0.1"),
+        "{note}"
+    );
+}
+
+/// The same on `::` (IPv6, which with IPV6_V6ONLY off takes IPv4 too).
+#[test]
+fn servidor_em_todas_as_interfaces_ipv6_falha_na_conexao() {
+    let (failure, report) = broken_server("escuta_exposta.py ipv6", 3000);
+    assert_eq!(
+        failure,
+        Some(("conecta", vec!["E-ESCUTA-EXPOSTA"])),
+        "{}",
+        comum::describe(&report)
+    );
+    assert!(report.results[0].notes[0].text.contains("[::]:"));
+}
+
+/// The listener may belong to a child the program forked: the whole process
+/// group is looked at.
+#[test]
+fn filho_em_todas_as_interfaces_falha_na_conexao() {
+    let (failure, report) = broken_server("escuta_exposta.py filho", 3000);
+    assert_eq!(
+        failure,
+        Some(("conecta", vec!["E-ESCUTA-EXPOSTA"])),
+        "{}",
+        comum::describe(&report)
+    );
+}
+
+/// Every lab's first step checks it, not only lab 01's: an echo server on 0.0.0.0.
+#[test]
+fn eco_em_todas_as_interfaces_falha_no_primeiro_passo() {
+    let report = server_only("02", "python3 eco.py todas-as-interfaces", 3000);
+    assert_fails_at(&report, "uma-linha", "E-ESCUTA-EXPOSTA");
 }

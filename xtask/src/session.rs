@@ -157,6 +157,9 @@ pub struct Session {
     /// The extra environment each program was last started with.
     envs: [Vec<(String, String)>; 2],
     port: Option<u16>,
+    /// Whether the server's listening address is still to be checked: once per
+    /// start, at its first connection (see `listening`).
+    listen_unchecked: bool,
     pub rng: fastrand::Rng,
     redactions: Vec<(String, String)>,
     random_count: usize,
@@ -195,6 +198,7 @@ impl Session {
             programs: [None, None],
             envs: [Vec::new(), Vec::new()],
             port: None,
+            listen_unchecked: false,
             redactions: Vec::new(),
             random_count: 0,
             results: Vec::new(),
@@ -535,6 +539,7 @@ impl Session {
         match Program::spawn(&launch, port, env, role == Role::Client) {
             Ok(program) => {
                 self.programs[slot(role)] = Some(program);
+                self.listen_unchecked = role == Role::Server;
                 Ok(())
             }
             Err(error) => {
@@ -628,23 +633,50 @@ impl Session {
     ) -> Result<Conn, Stop> {
         let port = self.port.expect("connect() depois de start()");
         let deadline = self.deadline();
-        let dialing = wire::dial_with_buffer(port, deadline, recv_buffer);
-        tokio::pin!(dialing);
-        // Watch the server while dialing: if it dies, say so at once.
-        let outcome = match self.programs[slot(Role::Server)].as_mut() {
-            Some(server) => tokio::select! {
-                // A fast server may accept, answer and exit before we look: a
-                // finished dial wins over the exit.
-                biased;
-                dial = &mut dialing => Ok(dial),
-                status = server.wait() => Err(status.ok()),
-            },
-            None => Ok(dialing.await),
+        // The server's listeners, looked at right before each attempt: once the
+        // connection is made, a lab 01 server may close its listener and exit
+        // before the grader could look again.
+        let group = self.programs[slot(Role::Server)]
+            .as_ref()
+            .and_then(Program::group)
+            .filter(|_| self.listen_unchecked);
+        // `None`: not looked (not the first connection) or no `/proc` here.
+        let mut seen: Option<crate::listening::Look> = None;
+        let mut observe = || match group {
+            Some(pgid) => {
+                if !seen.as_ref().is_some_and(|look| look.port_listened) {
+                    seen = crate::listening::look(pgid, port);
+                }
+                // Connect only once a listener shows in the tables (or when they
+                // cannot be read), so the server's is seen before it can go.
+                seen.as_ref().is_none_or(|look| look.port_listened)
+            }
+            None => true,
+        };
+        let outcome = {
+            let dialing = wire::dial_observing(port, deadline, recv_buffer, &mut observe);
+            tokio::pin!(dialing);
+            // Watch the server while dialing: if it dies, say so at once.
+            match self.programs[slot(Role::Server)].as_mut() {
+                Some(server) => tokio::select! {
+                    // A fast server may accept, answer and exit before we look: a
+                    // finished dial wins over the exit.
+                    biased;
+                    dial = &mut dialing => Ok(dial),
+                    status = server.wait() => Err(status.ok()),
+                },
+                None => Ok(dialing.await),
+            }
         };
         let exited = match outcome {
             Ok(Dial::Connected(stream)) => {
                 self.say(format!("[{actor}] conecta em 127.0.0.1:{port}"));
-                return Ok(Conn::new(actor, stream));
+                let conn = Conn::new(actor, stream);
+                if group.is_some() {
+                    self.listen_unchecked = false;
+                    self.judge_listeners(seen).await?;
+                }
+                return Ok(conn);
             }
             Ok(Dial::GaveUp(error)) => {
                 self.say(format!(
@@ -671,6 +703,41 @@ impl Session {
             "E-SAIU-CEDO",
             "O servidor terminou antes de aceitar a conexão do corretor: enquanto houver \
              clientes a atender, ele precisa continuar esperando em accept().",
+        );
+        Err(self.fail().await)
+    }
+
+    /// Fails the step when the server listens beyond loopback: the grader only
+    /// ever talks over 127.0.0.1, so only the kernel's tables show it.
+    async fn judge_listeners(&mut self, seen: Option<crate::listening::Look>) -> Result<(), Stop> {
+        let Some(crate::listening::Look {
+            group: addresses, ..
+        }) = seen
+        else {
+            self.trace("sem /proc neste sistema: o endereço de escuta não foi verificado");
+            return Ok(());
+        };
+        let exposed: Vec<_> = addresses
+            .into_iter()
+            .filter(|a| !crate::listening::is_loopback(a.ip()))
+            .collect();
+        let Some(first) = exposed.first() else {
+            return Ok(());
+        };
+        let shown = crate::listening::describe(*first);
+        self.say(format!(
+            "[corretor] o servidor escuta em {shown}, não só em 127.0.0.1"
+        ));
+        self.note(
+            "E-ESCUTA-EXPOSTA",
+            format!(
+                "O servidor escuta em {shown}. Assim qualquer pessoa na mesma rede (o Wi-Fi \
+                 do café, a rede da escola) pode conectar nele e mandar o que quiser a um \
+                 programa que não foi feito para estranhos. Escute só nesta máquina: \
+                 `TcpListener::bind((\"127.0.0.1\", porta))`, como faz `endereco()`. (O \
+                 corretor conversa só por 127.0.0.1; o endereço vem das tabelas do sistema, \
+                 /proc/net/tcp.)"
+            ),
         );
         Err(self.fail().await)
     }
