@@ -485,3 +485,64 @@ fn eco_em_todas_as_interfaces_falha_no_primeiro_passo() {
     let report = server_only("02", "python3 eco.py todas-as-interfaces", 3000);
     assert_fails_at(&report, "uma-linha", "E-ESCUTA-EXPOSTA");
 }
+
+// ---- diagnósticos que apontam a causa certa (issue 10) -----------------------------
+
+/// Runs a fixture client of lab 01 and returns the report.
+fn broken_client(lab: &str, command: &str, timeout_ms: u64) -> xtask::check::Report {
+    let lab = comum::lab(lab);
+    comum::grade(
+        lab,
+        &comum::fixture(lab, None, Some(command)),
+        comum::options(timeout_ms),
+    )
+    .0
+}
+
+/// The panic's own line, as the grader quotes it.
+const PANIC_LINE: &str = "called `Result::unwrap()` on an `Err` value: ParseIntError";
+
+/// A server that panics (exit code 101) before accepting is a panic, not a
+/// server that "stopped waiting while there are clients" (E-SAIU-CEDO).
+#[test]
+fn servidor_em_panico_antes_do_accept_e_panico() {
+    let (failure, report) = broken_server("panico.py antes-do-accept", 3000);
+    assert_eq!(
+        failure,
+        Some(("conecta", vec!["E-PANICO"])),
+        "{}",
+        comum::describe(&report)
+    );
+    let note = &report.results[0].notes[0].text;
+    assert!(
+        note.contains(PANIC_LINE) && note.contains("panicked at"),
+        "{note}"
+    );
+}
+
+/// A panic after accept: E-PANICO with its line, not E-PROGRAMA-TERMINOU.
+#[test]
+fn servidor_em_panico_depois_do_accept_e_panico() {
+    let (failure, report) = broken_server("panico.py depois-do-accept", 3000);
+    let (step, codes) = failure.expect("deveria falhar");
+    assert_eq!(step, "boas-vindas", "{}", comum::describe(&report));
+    assert!(codes.contains(&"E-PANICO"), "{codes:?}");
+    assert!(!codes.contains(&"E-PROGRAMA-TERMINOU"), "{codes:?}");
+    let note = report.results[1]
+        .notes
+        .iter()
+        .find(|n| n.code == "E-PANICO");
+    assert!(note.unwrap().text.contains(PANIC_LINE));
+}
+
+/// A client that panics before connecting: E-PANICO, not E-CLIENTE-SAIU-CEDO.
+#[test]
+fn cliente_em_panico_antes_de_conectar_e_panico() {
+    let report = broken_client("01", "python3 panico.py cliente", 3000);
+    assert_eq!(
+        comum::first_failure(&report),
+        Some(("cliente-conecta", vec!["E-PANICO"])),
+        "{}",
+        comum::describe(&report)
+    );
+}

@@ -318,8 +318,25 @@ impl Session {
             // A program that is crashing may need a moment to finish writing its
             // error and exit; on this failure path a short bounded wait is fine.
             let _ = tokio::time::timeout(Duration::from_millis(500), program.wait()).await;
-            if let Some(status) = program.try_status() {
+            let status = program.try_status();
+            if status.is_some() {
                 program.flush_output(Duration::from_millis(500)).await;
+            }
+            // A panic (exit code 101, or a thread's "panicked at" while the program
+            // still runs) says more than "it exited": the learner's own line.
+            let panic = panic_line(&program.stderr.text()).or_else(|| {
+                status
+                    .is_some_and(|s| s.code() == Some(101))
+                    .then(String::new)
+            });
+            if let Some(line) = panic {
+                if !notes.iter().any(|n| n.code == "E-PANICO") {
+                    notes.push(Note {
+                        code: "E-PANICO",
+                        text: panic_text(name, status.is_some(), &line),
+                    });
+                }
+            } else if let Some(status) = status {
                 let should_run = role == Role::Server && self.lab.server_runs_forever;
                 if !status.success() || should_run {
                     let tail = if should_run {
@@ -367,6 +384,19 @@ impl Session {
                 outputs.push((format!("saída do {name} (stdout)"), tail(&stdout, 20)));
             }
         }
+    }
+
+    /// The panic line of the program for `role`, once it has exited (its
+    /// stderr read to the end, within a bound: it has just exited).
+    async fn panic_of(&mut self, role: Role) -> Option<String> {
+        let program = self.programs[slot(role)].as_mut()?;
+        program.flush_output(Duration::from_millis(500)).await;
+        let status = program.try_status();
+        panic_line(&program.stderr.text()).or_else(|| {
+            status
+                .is_some_and(|s| s.code() == Some(101))
+                .then(String::new)
+        })
     }
 
     /// Writes one line of the current step's transcript (ports and random data
@@ -699,11 +729,14 @@ impl Session {
             format!("terminou com {}", describe_status(s))
         });
         self.say(format!("[servidor] {how} antes de aceitar a conexão"));
-        self.note(
-            "E-SAIU-CEDO",
-            "O servidor terminou antes de aceitar a conexão do corretor: enquanto houver \
-             clientes a atender, ele precisa continuar esperando em accept().",
-        );
+        // A panic is not "it stopped waiting": `explain_programs` names it.
+        if self.panic_of(Role::Server).await.is_none() {
+            self.note(
+                "E-SAIU-CEDO",
+                "O servidor terminou antes de aceitar a conexão do corretor: enquanto houver \
+                 clientes a atender, ele precisa continuar esperando em accept().",
+            );
+        }
         Err(self.fail().await)
     }
 
@@ -1094,11 +1127,14 @@ impl Session {
                     format!("terminou com {}", describe_status(s))
                 });
                 self.say(format!("[cliente] {how} sem conectar"));
-                self.note(
-                    "E-CLIENTE-SAIU-CEDO",
-                    "O cliente terminou sem conectar ao servidor do corretor. Ele chama \
-                     TcpStream::connect no endereço 127.0.0.1 e na porta de PORTA?",
-                );
+                // A panic is named by `explain_programs`, with its own line.
+                if self.panic_of(Role::Client).await.is_none() {
+                    self.note(
+                        "E-CLIENTE-SAIU-CEDO",
+                        "O cliente terminou sem conectar ao servidor do corretor. Ele chama \
+                         TcpStream::connect no endereço 127.0.0.1 e na porta de PORTA?",
+                    );
+                }
                 Err(self.fail().await)
             }
             Err(_) => {
@@ -1272,6 +1308,36 @@ fn abbreviate(line: &str) -> String {
     let head: String = line.chars().take(keep).collect();
     let tail: String = line.chars().skip(count - keep).collect();
     format!("{head}…[{} caracteres]…{tail}", count - 2 * keep)
+}
+
+/// The line of a Rust panic in a program's stderr: `thread 'main' panicked at
+/// src/main.rs:8:5:` and, since Rust 1.73, the message on the line below it.
+fn panic_line(stderr: &str) -> Option<String> {
+    let mut lines = stderr.lines();
+    let found = lines.by_ref().find(|l| l.contains("panicked at"))?.trim();
+    match lines.next() {
+        Some(message) if found.ends_with(':') => Some(format!("{found} {}", message.trim())),
+        _ => Some(found.to_owned()),
+    }
+}
+
+/// What E-PANICO says; `line` is empty when only the exit code 101 told.
+fn panic_text(name: &str, exited: bool, line: &str) -> String {
+    let what = if exited {
+        format!("O {name} entrou em pânico e terminou")
+    } else {
+        format!("Uma thread do {name} entrou em pânico")
+    };
+    let said = if line.is_empty() {
+        " (código de saída 101, o de um pânico em Rust; a saída de erro abaixo diz onde)".to_owned()
+    } else {
+        format!(": \"{line}\"")
+    };
+    format!(
+        "{what}{said}. Um `unwrap()`, `expect()` ou índice fora do lugar derrubou o \
+         programa na linha citada; trate o `Err` (com `match` ou `?`) e diga o que houve \
+         numa mensagem."
+    )
 }
 
 fn looks_like_addr_in_use(stderr: &str) -> bool {
