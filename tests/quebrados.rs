@@ -546,3 +546,27 @@ fn cliente_em_panico_antes_de_conectar_e_panico() {
         comum::describe(&report)
     );
 }
+
+/// The lab 03 starter already has the queue and the writer thread: a learner
+/// who follows its TODOs and blocks on a full queue (`send`, not `try_send`)
+/// is told that first, and the other cause (writing under the lock) after.
+#[test]
+fn chat_com_send_na_fila_cheia_aponta_o_try_send() {
+    let report = server_only("03", "python3 chat.py fila-com-send", 2000);
+    assert_fails_at(&report, "cliente-lento", "E-CHAT-BLOQUEADO");
+    let step = report
+        .results
+        .iter()
+        .find(|r| r.step.id == "cliente-lento")
+        .unwrap();
+    let note = &step
+        .notes
+        .iter()
+        .find(|n| n.code == "E-CHAT-BLOQUEADO")
+        .unwrap()
+        .text;
+    let try_send = note.find("try_send").expect("o diagnóstico cita try_send");
+    let socket = note.find("direto no socket").expect("e a outra causa");
+    assert!(try_send < socket, "a causa provável vem primeiro: {note}");
+    assert!(step.step.hint.contains("try_send"), "{}", step.step.hint);
+}
