@@ -570,3 +570,18 @@ fn chat_com_send_na_fila_cheia_aponta_o_try_send() {
     assert!(try_send < socket, "a causa provável vem primeiro: {note}");
     assert!(step.step.hint.contains("try_send"), "{}", step.step.hint);
 }
+
+/// An echo server that reads everything (up to EOF) before answering fails the
+/// first line, and the diagnosis names `read_to_end`, not only "no reply".
+#[test]
+fn eco_que_le_ate_o_fim_aponta_o_read_to_end() {
+    let report = server_only("02", "python3 eco.py le-ate-o-fim", 1000);
+    assert_fails_at(&report, "uma-linha", "E-SEM-RESPOSTA");
+    assert_fails_at(&report, "uma-linha", "E-ESPERA-EOF");
+    let note = report.results[0]
+        .notes
+        .iter()
+        .find(|n| n.code == "E-ESPERA-EOF")
+        .unwrap();
+    assert!(note.text.contains("read_to_end"), "{}", note.text);
+}

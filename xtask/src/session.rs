@@ -434,6 +434,23 @@ impl Session {
         }
     }
 
+    /// Whether the current step already has a diagnosis with `code`.
+    pub fn noted(&self, code: &str) -> bool {
+        self.current
+            .as_ref()
+            .is_some_and(|c| c.notes.iter().any(|n| n.code == code))
+    }
+
+    /// The current step's number (1-based), while a step runs.
+    pub fn step_number(&self) -> Option<usize> {
+        self.current.as_ref().map(|c| c.index + 1)
+    }
+
+    /// Whether the program for `role` was started and has not exited.
+    pub fn is_running(&mut self, role: Role) -> bool {
+        self.program(role).is_some_and(|p| p.try_status().is_none())
+    }
+
     /// With `--verbose`, shows an event as it happens, timestamped from the
     /// start of the current step: a timeline of what crossed the wire.
     fn trace(&self, text: &str) {
