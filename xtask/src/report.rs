@@ -9,7 +9,7 @@ use similar::{ChangeTag, TextDiff};
 use crate::catalog::{Lab, Role, Variant};
 use crate::check::{Report, Target};
 use crate::process::Signal;
-use crate::session::{Status, StepResult};
+use crate::session::{ByHand, Status, StepResult};
 
 /// Width that hints are wrapped to, so output fits an 80-column terminal.
 const WIDTH: usize = 76;
@@ -45,40 +45,85 @@ fn print_command(number: &str, command: &str) {
 
 /// How to run the program by hand, for the "reproduce" advice.
 pub struct Reproduce {
-    pub server: String,
-    pub client: String,
-    pub port: u16,
+    server: ByHandCommand,
+    client: ByHandCommand,
+    /// `--port`, when given: the port of every run.
+    fixed_port: Option<u16>,
 }
+
+/// One program as a person starts it at a terminal.
+enum ByHandCommand {
+    /// `cd <crate> && PORTA=… cargo run --bin <bin>`.
+    Crate { dir: String, bin: &'static str },
+    /// `PORTA=… <command>` (`--server-cmd`, `--client-cmd`).
+    Shell(String),
+}
+
+impl ByHandCommand {
+    /// The line to type, with the run's extra variables (`TEMPO_LIMITE_MS=…`) and
+    /// its port in front of the program, as typed.
+    fn line(&self, env: &str, port: u16) -> String {
+        match self {
+            ByHandCommand::Crate { dir, bin } => {
+                format!("cd {dir} && {env}PORTA={port} cargo run --bin {bin}")
+            }
+            ByHandCommand::Shell(command) => format!("{env}PORTA={port} {command}"),
+        }
+    }
+}
+
+/// The port shown when the run never chose one (it failed before): any port
+/// but 5000, the one a program that ignores `PORTA` uses anyway.
+const PORT_WITHOUT_RUN: u16 = 6000;
 
 impl Reproduce {
     /// For steps that did not fail (nothing to reproduce).
     fn silent() -> Reproduce {
         Reproduce {
-            server: String::new(),
-            client: String::new(),
-            port: 0,
+            server: ByHandCommand::Shell(String::new()),
+            client: ByHandCommand::Shell(String::new()),
+            fixed_port: None,
         }
     }
 
-    pub fn new(lab: &Lab, target: &Target, port: Option<u16>) -> Reproduce {
-        let port = port.unwrap_or(5000);
-        let crate_cmd = |bin: &str, variant: Variant| {
-            format!(
-                "cd {} && PORTA={port} cargo run --bin {bin}",
-                lab.crate_dir(variant).display()
-            )
+    pub fn new(lab: &Lab, target: &Target, fixed_port: Option<u16>) -> Reproduce {
+        let from_crate = |bin: &'static str, variant: Variant| ByHandCommand::Crate {
+            dir: lab.crate_dir(variant).display().to_string(),
+            bin,
         };
         Reproduce {
             server: match &target.server_cmd {
-                Some(cmd) => format!("PORTA={port} {cmd}"),
-                None => crate_cmd("servidor", target.variant),
+                Some(cmd) => ByHandCommand::Shell(cmd.clone()),
+                None => from_crate("servidor", target.variant),
             },
             client: match &target.client_cmd {
-                Some(cmd) => format!("PORTA={port} {cmd}"),
-                None => crate_cmd("cliente", target.variant),
+                Some(cmd) => ByHandCommand::Shell(cmd.clone()),
+                None => from_crate("cliente", target.variant),
             },
-            port,
+            fixed_port,
         }
+    }
+}
+
+/// How many terminals reproducing a step takes: the program, one `nc` per
+/// connection the grader held at once (at least one), and one more to send
+/// SIGTERM with `kill` (Ctrl-C is typed in the program's own terminal).
+pub fn terminals_needed(role: Role, by_hand: &ByHand) -> usize {
+    let kill = usize::from(by_hand.signals.contains(&Signal::Term));
+    match role {
+        Role::Server => 1 + by_hand.clients.max(1) + kill,
+        Role::Client => 2 + kill,
+    }
+}
+
+/// A count of terminals in words, as the report says it.
+fn in_words(count: usize) -> String {
+    match count {
+        2 => "dois".to_owned(),
+        3 => "três".to_owned(),
+        4 => "quatro".to_owned(),
+        5 => "cinco".to_owned(),
+        n => n.to_string(),
     }
 }
 
@@ -149,47 +194,7 @@ fn print_failure(result: &StepResult, reproduce: &Reproduce, seed: u64) {
     println!();
     println!("{}", wrap(&format!("Dica: {}", step.hint), "    ").yellow());
     println!("    Releia: book/src/{}", step.book);
-    println!("    Reproduza à mão, em dois terminais:");
-    // The variables the grader set go in front of the command, as typed.
-    let env: String = result
-        .by_hand
-        .env
-        .iter()
-        .map(|(k, v)| format!("{k}={v} "))
-        .collect();
-    let with_env = |command: &str| match command.split_once("PORTA=") {
-        Some((before, after)) => format!("{before}{env}PORTA={after}"),
-        None => format!("{env}{command}"),
-    };
-    match step.role {
-        Role::Server => {
-            print_command("1)", &with_env(&reproduce.server));
-            println!("      2) nc 127.0.0.1 {}", reproduce.port);
-        }
-        Role::Client => {
-            println!(
-                "      1) nc -l 127.0.0.1 {}   (você faz o papel do servidor)",
-                reproduce.port
-            );
-            print_command("2)", &with_env(&reproduce.client));
-        }
-    }
-    for signal in &result.by_hand.signals {
-        let name = step.role.label();
-        match signal {
-            Signal::Interrupt => {
-                println!("      3) com o nc ainda conectado, aperte Ctrl-C no terminal 1");
-            }
-            // `pgrep -n servidor` finds the binary by its name, not the cargo
-            // that started it; for --server-cmd, `ps` finds whatever it runs.
-            Signal::Term => {
-                println!("      3) com o nc ainda conectado, em outro terminal:");
-                println!(
-                    "         kill -TERM <pid do {name}>   (o pid: `pgrep -n {name}` ou `ps`)"
-                );
-            }
-        }
-    }
+    print_by_hand(step.role, &result.by_hand, reproduce);
     for (label, text) in &result.outputs {
         println!();
         println!("    {}", format!("Últimas linhas da {label}:").bold());
@@ -202,6 +207,81 @@ fn print_failure(result: &StepResult, reproduce: &Reproduce, seed: u64) {
     }
     println!();
     println!("    Para repetir com os mesmos dados sorteados: --seed {seed}");
+}
+
+/// The "reproduce by hand" advice: one numbered line per terminal, on the
+/// run's own port.
+fn print_by_hand(role: Role, by_hand: &ByHand, reproduce: &Reproduce) {
+    let port = by_hand
+        .port
+        .or(reproduce.fixed_port)
+        .unwrap_or(PORT_WITHOUT_RUN);
+    let terminals = terminals_needed(role, by_hand);
+    println!(
+        "    Reproduza à mão, em {} terminais, na porta {port}:",
+        in_words(terminals)
+    );
+    if reproduce.fixed_port.is_none() && port != 5000 {
+        println!(
+            "{}",
+            wrap(
+                "(a porta sorteada desta execução, não a 5000: assim um programa que \
+                 ignora PORTA e usa a 5000 fixa no código falha à mão como falhou no \
+                 corretor)",
+                "      "
+            )
+            .dimmed()
+        );
+    }
+    // The variables the grader set go in front of the command, as typed.
+    let env: String = by_hand
+        .env
+        .iter()
+        .map(|(k, v)| format!("{k}={v} "))
+        .collect();
+    let mut number = 0;
+    let mut next = || {
+        number += 1;
+        format!("{number})")
+    };
+    match role {
+        Role::Server => {
+            print_command(&next(), &reproduce.server.line(&env, port));
+            println!("      {} nc 127.0.0.1 {port}", next());
+            for _ in 1..by_hand.clients {
+                println!(
+                    "      {} nc 127.0.0.1 {port}   (outro cliente, ao mesmo tempo)",
+                    next()
+                );
+            }
+        }
+        Role::Client => {
+            println!(
+                "      {} nc -l 127.0.0.1 {port}   (você faz o papel do servidor)",
+                next()
+            );
+            print_command(&next(), &reproduce.client.line(&env, port));
+        }
+    }
+    let name = role.label();
+    for signal in &by_hand.signals {
+        match signal {
+            Signal::Interrupt => {
+                println!(
+                    "      {} com o nc ainda conectado, aperte Ctrl-C no terminal 1",
+                    next()
+                );
+            }
+            // `pgrep -n servidor` finds the binary by its name, not the cargo
+            // that started it; for --server-cmd, `ps` finds whatever it runs.
+            Signal::Term => {
+                println!("      {} com o nc ainda conectado:", next());
+                println!(
+                    "         kill -TERM <pid do {name}>   (o pid: `pgrep -n {name}` ou `ps`)"
+                );
+            }
+        }
+    }
 }
 
 /// The closing lines after all steps.
@@ -313,4 +393,37 @@ pub fn json(report: &Report) -> serde_json::Value {
         "build_errors": report.build_failure,
         "steps": steps,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn by_hand(clients: usize, signals: Vec<Signal>) -> ByHand {
+        ByHand {
+            clients,
+            signals,
+            ..ByHand::default()
+        }
+    }
+
+    #[test]
+    fn counts_the_terminals_a_step_needs() {
+        // A server step that never connected still needs one `nc` to try.
+        assert_eq!(terminals_needed(Role::Server, &by_hand(0, vec![])), 2);
+        assert_eq!(terminals_needed(Role::Server, &by_hand(1, vec![])), 2);
+        // Two clients at once (lab 03): the server and two `nc`.
+        assert_eq!(terminals_needed(Role::Server, &by_hand(2, vec![])), 3);
+        // `kill -TERM` is typed in a terminal of its own; Ctrl-C is not.
+        assert_eq!(
+            terminals_needed(Role::Server, &by_hand(1, vec![Signal::Term])),
+            3
+        );
+        assert_eq!(
+            terminals_needed(Role::Server, &by_hand(1, vec![Signal::Interrupt])),
+            2
+        );
+        assert_eq!(terminals_needed(Role::Client, &by_hand(0, vec![])), 2);
+        assert_eq!(in_words(3), "três");
+    }
 }

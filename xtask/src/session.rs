@@ -74,6 +74,12 @@ pub struct StepResult {
 pub struct ByHand {
     pub env: Vec<(String, String)>,
     pub signals: Vec<Signal>,
+    /// The run's port (drawn at random unless `--port`): reproducing on it,
+    /// rather than on 5000, shows a port hard-coded in the program.
+    pub port: Option<u16>,
+    /// The most connections the grader held open at once in the step, counting
+    /// those kept from earlier steps: one terminal with `nc` each.
+    pub clients: usize,
 }
 
 /// Settings of one run.
@@ -112,6 +118,8 @@ pub struct Conn {
     pub ending: Option<Ending>,
     /// Bytes read past the last line handed out (lines are framed here).
     pending: Vec<u8>,
+    /// A share of the session's count of open connections (see `ByHand::clients`).
+    _counted: Option<std::sync::Arc<()>>,
 }
 
 impl Conn {
@@ -123,6 +131,7 @@ impl Conn {
             stream,
             ending: None,
             pending: Vec::new(),
+            _counted: None,
         }
     }
 }
@@ -146,6 +155,8 @@ struct Current {
     notes: Vec<Note>,
     started: Instant,
     forced_failure: bool,
+    /// The most connections open at once so far in this step.
+    most_clients: usize,
 }
 
 pub struct Session {
@@ -157,6 +168,9 @@ pub struct Session {
     /// The extra environment each program was last started with.
     envs: [Vec<(String, String)>; 2],
     port: Option<u16>,
+    /// Cloned into each connection `connect` makes: its strong count, less one,
+    /// is how many of them are open now.
+    open_conns: std::sync::Arc<()>,
     /// Whether the server's listening address is still to be checked: once per
     /// start, at its first connection (see `listening`).
     listen_unchecked: bool,
@@ -199,6 +213,7 @@ impl Session {
             envs: [Vec::new(), Vec::new()],
             port: None,
             listen_unchecked: false,
+            open_conns: std::sync::Arc::new(()),
             redactions: Vec::new(),
             random_count: 0,
             results: Vec::new(),
@@ -241,6 +256,7 @@ impl Session {
             notes: Vec::new(),
             started: Instant::now(),
             forced_failure: false,
+            most_clients: std::sync::Arc::strong_count(&self.open_conns) - 1,
         });
         self.trace(&format!("── passo {}: {id}", index + 1));
         Ok(())
@@ -282,6 +298,8 @@ impl Session {
         let by_hand = ByHand {
             env: self.envs[slot(step.role)].clone(),
             signals: current.signals.clone(),
+            port: self.port,
+            clients: current.most_clients,
         };
         let result = StepResult {
             by_hand,
@@ -718,7 +736,12 @@ impl Session {
         let exited = match outcome {
             Ok(Dial::Connected(stream)) => {
                 self.say(format!("[{actor}] conecta em 127.0.0.1:{port}"));
-                let conn = Conn::new(actor, stream);
+                let mut conn = Conn::new(actor, stream);
+                conn._counted = Some(std::sync::Arc::clone(&self.open_conns));
+                let open = std::sync::Arc::strong_count(&self.open_conns) - 1;
+                if let Some(current) = self.current.as_mut() {
+                    current.most_clients = current.most_clients.max(open);
+                }
                 if group.is_some() {
                     self.listen_unchecked = false;
                     self.judge_listeners(seen).await?;
