@@ -341,3 +341,25 @@ fn passo_com_dois_clientes_pede_tres_terminais() {
         "{out}"
     );
 }
+
+/// A panic's line names a long path (a dependency in `~/.cargo/registry`): the
+/// report shows it whole, never cut in the middle, and names it E-PANICO.
+#[test]
+fn caminho_longo_no_panico_nao_e_quebrado() {
+    let (code, out, err) = run(&[
+        "check",
+        "01",
+        "--server-cmd",
+        "python3 tests/fixtures/01-basico/panico.py antes-do-accept",
+        "--timeout",
+        "2000",
+    ]);
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert!(out.contains("[E-PANICO]"), "{out}");
+    let path = "/home/aluna/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/tokio-1.48.0/\
+                src/runtime/blocking/shutdown.rs:51:21:";
+    assert!(
+        out.lines().any(|l| l.contains('│') && l.contains(path)),
+        "o caminho foi quebrado:\n{out}"
+    );
+}

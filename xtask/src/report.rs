@@ -22,13 +22,43 @@ pub fn setup_color() -> bool {
 }
 
 fn wrap(text: &str, indent: &str) -> String {
-    let options = textwrap::Options::new(WIDTH)
+    let options = unbroken(textwrap::Options::new(WIDTH))
         .initial_indent(indent)
-        .subsequent_indent(indent)
-        // Codes such as `E-SAIU-CEDO` and paths must not be split at their hyphens.
-        .word_splitter(textwrap::WordSplitter::NoHyphenation)
-        .break_words(false);
+        .subsequent_indent(indent);
     textwrap::fill(text, options)
+}
+
+/// Lines break only at spaces outside `code spans`: a path, a code such as
+/// `E-SAIU-CEDO` or a snippet stays whole, even if the line gets longer.
+fn unbroken(options: textwrap::Options<'_>) -> textwrap::Options<'_> {
+    options
+        .word_separator(textwrap::WordSeparator::Custom(words_outside_code))
+        .word_splitter(textwrap::WordSplitter::NoHyphenation)
+        .break_words(false)
+}
+
+/// Splits a line after each run of spaces, except inside a `code span` (with
+/// an odd number of backticks, none is taken as a span).
+fn words_outside_code(line: &str) -> Box<dyn Iterator<Item = textwrap::core::Word<'_>> + '_> {
+    let spans = line.matches('`').count().is_multiple_of(2);
+    let mut words = Vec::new();
+    let mut start = 0;
+    let mut in_code = false;
+    let mut after_space = false;
+    for (i, c) in line.char_indices() {
+        if after_space && c != ' ' && !in_code {
+            words.push(textwrap::core::Word::from(&line[start..i]));
+            start = i;
+        }
+        if c == '`' && spans {
+            in_code = !in_code;
+        }
+        after_space = c == ' ';
+    }
+    if start < line.len() {
+        words.push(textwrap::core::Word::from(&line[start..]));
+    }
+    Box::new(words.into_iter())
 }
 
 /// Prints a numbered command; a long `cd … && …` goes on two lines (the shell
@@ -200,7 +230,8 @@ fn print_failure(result: &StepResult, reproduce: &Reproduce, seed: u64) {
         println!("    {}", format!("Últimas linhas da {label}:").bold());
         for line in text.lines() {
             // The program's own lines are wrapped too: the report stays 80 columns.
-            for piece in textwrap::wrap(line, 70) {
+            // Only at spaces: a path in a panic message must stay whole.
+            for piece in textwrap::wrap(line, unbroken(textwrap::Options::new(70))) {
                 println!("      │ {piece}");
             }
         }
@@ -405,6 +436,32 @@ mod tests {
             signals,
             ..ByHand::default()
         }
+    }
+
+    #[test]
+    fn never_breaks_a_path_or_a_code_span() {
+        let path = "/home/aluna/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/tokio/src/lib.rs:51:21";
+        let text = format!(
+            "O servidor entrou em pânico em {path} e o conserto é \
+             `TcpListener::bind((\"127.0.0.1\", porta))` com cuidado [E-PANICO-FALSO]"
+        );
+        let wrapped = wrap(&text, "    ");
+        assert!(wrapped.lines().any(|l| l.trim() == path), "{wrapped}");
+        assert!(
+            wrapped.contains("`TcpListener::bind((\"127.0.0.1\", porta))`"),
+            "{wrapped}"
+        );
+        assert!(wrapped.contains("[E-PANICO-FALSO]"), "{wrapped}");
+        // Everything else still fits the width.
+        for line in wrapped.lines().filter(|l| !l.contains(path)) {
+            assert!(line.chars().count() <= WIDTH, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn an_unbalanced_backtick_does_not_glue_the_line() {
+        let wrapped = wrap(&format!("`{}", "palavra ".repeat(30)), "");
+        assert!(wrapped.lines().count() > 3, "{wrapped}");
     }
 
     #[test]
