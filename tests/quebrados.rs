@@ -585,3 +585,45 @@ fn eco_que_le_ate_o_fim_aponta_o_read_to_end() {
         .unwrap();
     assert!(note.text.contains("read_to_end"), "{}", note.text);
 }
+
+/// A learner pastes the book's `servir` (which comes from the solution and
+/// names `basico_solucao`) into the starter: the build fails, rustc suggests
+/// `cargo add`, and the grader says which crate to name instead.
+#[test]
+fn trecho_do_livro_com_o_crate_da_solucao_e_explicado() {
+    let copy = comum::workbook_copy("colado-do-livro");
+    let file = copy.join("labs/01-basico/inicio/src/bin/servidor.rs");
+    let code = std::fs::read_to_string(&file).unwrap();
+    assert!(code.contains("basico_inicio::endereco()"));
+    std::fs::write(
+        &file,
+        code.replace("basico_inicio::endereco()", "basico_solucao::endereco()"),
+    )
+    .unwrap();
+    let lab = comum::lab("01");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let report = runtime
+        .block_on(xtask::check::grade(
+            &copy,
+            lab,
+            &xtask::check::Target::of(xtask::catalog::Variant::Starter),
+            comum::options(2000),
+            false,
+            &mut || {},
+            Box::new(|_| {}),
+        ))
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&copy);
+    let errors = report.build_failure.as_deref().expect("não devia compilar");
+    assert!(errors.contains("basico_solucao"), "{errors}");
+    let advice = report
+        .build_advice()
+        .unwrap_or_else(|| panic!("sem explicação para:\n{errors}"));
+    assert!(
+        advice.contains("`basico_solucao::` por `basico_inicio::`"),
+        "{advice}"
+    );
+}

@@ -326,6 +326,13 @@ pub fn print_summary(report: &Report) {
             println!("    {line}");
         }
         println!();
+        if let Some(advice) = report.build_advice() {
+            println!(
+                "{}",
+                wrap(&format!("O que aconteceu: {advice}"), "  ").bold()
+            );
+            println!();
+        }
         println!(
             "{}",
             wrap(
@@ -422,6 +429,7 @@ pub fn json(report: &Report) -> serde_json::Value {
         "passed": report.count(Status::Passed),
         "total": report.results.len(),
         "build_errors": report.build_failure,
+        "build_advice": report.build_advice(),
         "steps": steps,
     })
 }
