@@ -627,3 +627,22 @@ fn trecho_do_livro_com_o_crate_da_solucao_e_explicado() {
         "{advice}"
     );
 }
+
+/// The same Python servers that pass labs 03–05, bound to 0.0.0.0 instead of
+/// 127.0.0.1 (and nothing else changed), fail each lab's step 1.
+#[test]
+fn servidores_em_todas_as_interfaces_falham_no_passo_1_de_cada_lab() {
+    let fixtures = comum::root().join("tests/fixtures");
+    for (lab, script) in [
+        ("03", "03-chat/chat.py"),
+        ("04", "04-robusto/robusto.py"),
+        ("05", "03-chat/chat.py"),
+    ] {
+        let lab = comum::lab(lab);
+        let command = format!("python3 todas_as_interfaces.py {script}");
+        let mut target = comum::fixture(lab, Some(&command), None);
+        target.cmd_cwd = fixtures.clone();
+        let report = comum::grade(lab, &target, comum::options(3000)).0;
+        assert_fails_at(&report, lab.steps[0].id, "E-ESCUTA-EXPOSTA");
+    }
+}
