@@ -342,12 +342,7 @@ impl Session {
             }
             // A panic (exit code 101, or a thread's "panicked at" while the program
             // still runs) says more than "it exited": the learner's own line.
-            let panic = panic_line(&program.stderr.text()).or_else(|| {
-                status
-                    .is_some_and(|s| s.code() == Some(101))
-                    .then(String::new)
-            });
-            if let Some(line) = panic {
+            if let Some(line) = panic_in(program) {
                 if !notes.iter().any(|n| n.code == "E-PANICO") {
                     notes.push(Note {
                         code: "E-PANICO",
@@ -409,12 +404,7 @@ impl Session {
     async fn panic_of(&mut self, role: Role) -> Option<String> {
         let program = self.programs[slot(role)].as_mut()?;
         program.flush_output(Duration::from_millis(500)).await;
-        let status = program.try_status();
-        panic_line(&program.stderr.text()).or_else(|| {
-            status
-                .is_some_and(|s| s.code() == Some(101))
-                .then(String::new)
-        })
+        panic_in(program)
     }
 
     /// Writes one line of the current step's transcript (ports and random data
@@ -1350,6 +1340,13 @@ fn abbreviate(line: &str) -> String {
     format!("{head}…[{} caracteres]…{tail}", count - 2 * keep)
 }
 
+/// Whether the program panicked, by its stderr or its exit code (101 is
+/// Rust's for a panic): the panic's line, or an empty one if only the code told.
+fn panic_in(program: &mut Program) -> Option<String> {
+    let exited_101 = program.try_status().is_some_and(|s| s.code() == Some(101));
+    panic_line(&program.stderr.text()).or_else(|| exited_101.then(String::new))
+}
+
 /// The line of a Rust panic in a program's stderr: `thread 'main' panicked at
 /// src/main.rs:8:5:` and, since Rust 1.73, the message on the line below it.
 fn panic_line(stderr: &str) -> Option<String> {
@@ -1375,8 +1372,8 @@ fn panic_text(name: &str, exited: bool, line: &str) -> String {
     };
     format!(
         "{what}{said}. Um `unwrap()`, `expect()` ou índice fora do lugar derrubou o \
-         programa na linha citada; trate o `Err` (com `match` ou `?`) e diga o que houve \
-         numa mensagem."
+         programa ali; trate o `Err` (com `match` ou `?`) e diga o que houve numa \
+         mensagem."
     )
 }
 
@@ -1398,4 +1395,37 @@ fn tail(text: &str, lines: usize) -> String {
     }
     out.push_str(&all[start..].join("\n"));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{panic_line, panic_text};
+
+    #[test]
+    fn finds_a_panic_and_its_message() {
+        // Rust 1.73+: the message on the line after the location.
+        let stderr = "Servidor escutando\nthread 'main' panicked at src/bin/servidor.rs:8:42:\n\
+                      called `Option::unwrap()` on a `None` value\nnote: run with ...\n";
+        assert_eq!(
+            panic_line(stderr).as_deref(),
+            Some(
+                "thread 'main' panicked at src/bin/servidor.rs:8:42: called \
+                 `Option::unwrap()` on a `None` value"
+            )
+        );
+        // Older Rust: the message before the location, on one line.
+        let old = "thread 'main' panicked at 'oops', src/main.rs:2:5\nnote: ...\n";
+        assert_eq!(
+            panic_line(old).as_deref(),
+            Some("thread 'main' panicked at 'oops', src/main.rs:2:5")
+        );
+        assert_eq!(panic_line("Erro: conexão recusada\n"), None);
+    }
+
+    #[test]
+    fn says_whether_the_program_or_a_thread_panicked() {
+        assert!(panic_text("servidor", true, "x").starts_with("O servidor entrou em pânico"));
+        assert!(panic_text("servidor", false, "x").starts_with("Uma thread do servidor"));
+        assert!(panic_text("cliente", true, "").contains("código de saída 101"));
+    }
 }
