@@ -738,6 +738,18 @@ impl Session {
                 }
                 return Ok(conn);
             }
+            // The server died while the last attempt (or a look at its
+            // listeners, which a program thrashing memory slows down) was on its
+            // way: its exit is the cause, not the port.
+            Ok(Dial::GaveUp(_))
+                if self.programs[slot(Role::Server)]
+                    .as_mut()
+                    .is_some_and(|p| p.try_status().is_some()) =>
+            {
+                self.programs[slot(Role::Server)]
+                    .as_mut()
+                    .and_then(Program::try_status)
+            }
             Ok(Dial::GaveUp(error)) => {
                 self.say(format!(
                     "[{actor}] não conseguiu conectar em 127.0.0.1:{port}: {}",
