@@ -295,18 +295,20 @@ fn print_by_hand(role: Role, by_hand: &ByHand, reproduce: &Reproduce) {
         }
     }
     let name = role.label();
+    let connected = if by_hand.clients > 1 {
+        "com os nc ainda conectados"
+    } else {
+        "com o nc ainda conectado"
+    };
     for signal in &by_hand.signals {
         match signal {
             Signal::Interrupt => {
-                println!(
-                    "      {} com o nc ainda conectado, aperte Ctrl-C no terminal 1",
-                    next()
-                );
+                println!("      {} {connected}, aperte Ctrl-C no terminal 1", next());
             }
             // `pgrep -n servidor` finds the binary by its name, not the cargo
             // that started it; for --server-cmd, `ps` finds whatever it runs.
             Signal::Term => {
-                println!("      {} com o nc ainda conectado:", next());
+                println!("      {} em outro terminal, {connected}:", next());
                 println!(
                     "         kill -TERM <pid do {name}>   (o pid: `pgrep -n {name}` ou `ps`)"
                 );
