@@ -479,6 +479,20 @@ fn filho_em_todas_as_interfaces_falha_na_conexao() {
     );
 }
 
+/// A server on 127.0.0.1:PORTA that also opens another port on 0.0.0.0 is just
+/// as exposed: every listener of the program counts.
+#[test]
+fn segunda_porta_em_todas_as_interfaces_falha_na_conexao() {
+    let (failure, report) = broken_server("escuta_exposta.py segunda-porta", 3000);
+    assert_eq!(
+        failure,
+        Some(("conecta", vec!["E-ESCUTA-EXPOSTA"])),
+        "{}",
+        comum::describe(&report)
+    );
+    assert!(report.results[0].notes[0].text.contains("0.0.0.0:"));
+}
+
 /// Every lab's first step checks it, not only lab 01's: an echo server on 0.0.0.0.
 #[test]
 fn eco_em_todas_as_interfaces_falha_no_primeiro_passo() {

@@ -113,13 +113,14 @@ pub fn group_in_stat(stat: &str) -> Option<u32> {
 pub struct Look {
     /// Some socket (anyone's) listens on the port: a connection can succeed.
     pub port_listened: bool,
-    /// The addresses the process group listens on at that port.
+    /// Every address the process group listens on (at that port or any
+    /// other: a second listener on 0.0.0.0 exposes the program just as well).
     pub group: Vec<SocketAddr>,
 }
 
-/// Looks at who listens on `port`, and where the process group `pgid` does (TCP,
-/// IPv4 and IPv6). `None` where there is no `/proc` to read (not Linux): the
-/// check is skipped.
+/// Looks at whether anyone listens on `port` and, once someone does, where the
+/// process group `pgid` listens (TCP, IPv4 and IPv6). `None` where there is no
+/// `/proc` to read (not Linux): the check is skipped.
 ///
 /// The grader looks right before each connection attempt, and only attempts
 /// once something listens: a listener already in the table cannot have been
@@ -135,9 +136,9 @@ pub fn look(pgid: u32, port: u16) -> Option<Look> {
             .ok()?;
         rows.extend(parse_table(&text));
     }
-    rows.retain(|row| row.state == LISTEN && row.local.port() == port);
+    rows.retain(|row| row.state == LISTEN);
     // Nothing listens there yet: no need to walk the processes.
-    if rows.is_empty() {
+    if !rows.iter().any(|row| row.local.port() == port) {
         return Some(Look::default());
     }
     let mut inodes = Vec::new();
