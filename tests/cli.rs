@@ -35,13 +35,22 @@ fn relatorio_de_falha_do_ponto_de_partida() {
         "[E-SAIU-CEDO]",
         "Dica:",
         "Releia: book/src/01-basico/servidor-basico.md#bind",
-        "1) cd labs/01-basico/inicio && PORTA=5000 cargo run --bin servidor",
-        "2) nc 127.0.0.1 5000",
+        "Reproduza à mão, em dois terminais, na porta ",
         "O servidor ainda não foi escrito",
         "· 2 boas-vindas · não executado",
         "0 de 7 passos passaram",
     ] {
         assert!(out.contains(part), "faltou {part:?} em:\n{out}");
+    }
+    // By hand on the run's own port, never 5000: that would hide a port
+    // hard-coded to 5000 (issue 10).
+    let port = reproduce_port(&out);
+    assert_ne!(port, 5000, "{out}");
+    for part in [
+        format!("1) cd labs/01-basico/inicio && PORTA={port} cargo run --bin servidor"),
+        format!("2) nc 127.0.0.1 {port}"),
+    ] {
+        assert!(out.contains(&part), "faltou {part:?} em:\n{out}");
     }
     assert!(!out.contains('\u{1b}'), "NO_COLOR foi ignorado");
     assert!(
@@ -283,5 +292,65 @@ fn ajuda_e_erros_de_uso_em_portugues() {
     assert!(
         err.contains("dica: existe um subcomando parecido: 'check'"),
         "{err}"
+    );
+}
+
+/// The port the "reproduce by hand" advice names (`…, na porta 23456:`).
+fn reproduce_port(out: &str) -> u16 {
+    let line = out
+        .lines()
+        .find(|l| l.contains("Reproduza à mão"))
+        .unwrap_or_else(|| panic!("sem \"Reproduza à mão\" em:\n{out}"));
+    line.trim_end_matches(':')
+        .rsplit(' ')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("sem porta em {line:?}"))
+}
+
+/// A lab 03 step that holds two clients at once takes three terminals by
+/// hand, and the advice lists both `nc`, on the run's port (issue 10).
+#[test]
+fn passo_com_dois_clientes_pede_tres_terminais() {
+    let (code, out, err) = run(&[
+        "check",
+        "03",
+        "--server-cmd",
+        "python3 tests/fixtures/03-chat/chat.py eco-ao-remetente",
+        "--timeout",
+        "2000",
+    ]);
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert!(out.contains("✗ 3 mensagem"), "{out}");
+    assert!(out.contains("Reproduza à mão, em três terminais"), "{out}");
+    let port = reproduce_port(&out);
+    assert!(out.contains(&format!("2) nc 127.0.0.1 {port}\n")), "{out}");
+    assert!(
+        out.contains(&format!(
+            "3) nc 127.0.0.1 {port}   (outro cliente, ao mesmo tempo)"
+        )),
+        "{out}"
+    );
+}
+
+/// A panic's line names a long path (a dependency in `~/.cargo/registry`): the
+/// report shows it whole, never cut in the middle, and names it E-PANICO.
+#[test]
+fn caminho_longo_no_panico_nao_e_quebrado() {
+    let (code, out, err) = run(&[
+        "check",
+        "01",
+        "--server-cmd",
+        "python3 tests/fixtures/01-basico/panico.py antes-do-accept",
+        "--timeout",
+        "2000",
+    ]);
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert!(out.contains("[E-PANICO]"), "{out}");
+    let path = "/home/aluna/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/tokio-1.48.0/\
+                src/runtime/blocking/shutdown.rs:51:21:";
+    assert!(
+        out.lines().any(|l| l.contains('│') && l.contains(path)),
+        "o caminho foi quebrado:\n{out}"
     );
 }

@@ -18,8 +18,12 @@ fn broken_server(
     Option<(&'static str, Vec<&'static str>)>,
     xtask::check::Report,
 ) {
-    let pid_file =
-        std::env::temp_dir().join(format!("tomada-{}-{script}.pids", std::process::id()));
+    // `script` may carry arguments: no spaces in the file name the shell sees.
+    let pid_file = std::env::temp_dir().join(format!(
+        "tomada-{}-{}.pids",
+        std::process::id(),
+        script.replace(' ', "_")
+    ));
     let _ = std::fs::remove_file(&pid_file);
     let command = format!("TOMADA_PID_ARQUIVO={} python3 {script}", pid_file.display());
     let report = server_only("01", &command, timeout_ms);
@@ -419,4 +423,240 @@ fn chat_com_threads_nao_chega_a_mil_clientes() {
         .filter(|r| r.status == Status::Passed)
         .count();
     assert_eq!(passed, 11, "{}", comum::describe(&report));
+}
+
+// ---- escuta só em 127.0.0.1 (issue 10) -------------------------------------------
+
+/// A lab 01 server bound to every interface (0.0.0.0) fails step 1 with the code
+/// that says what that exposes, though the grader's own conversation works.
+#[test]
+fn servidor_em_todas_as_interfaces_falha_na_conexao() {
+    let (failure, report) = broken_server("escuta_exposta.py", 3000);
+    assert_eq!(
+        failure,
+        Some(("conecta", vec!["E-ESCUTA-EXPOSTA"])),
+        "{}",
+        comum::describe(&report)
+    );
+    let step = &report.results[0];
+    assert!(
+        step.received
+            .iter()
+            .any(|l| l.contains("escuta em 0.0.0.0:<porta> (todas as interfaces")),
+        "{:?}",
+        step.received
+    );
+    let note = &step.notes[0].text;
+    assert!(
+        note.contains("Wi-Fi") && note.contains("127.0.0.1"),
+        "{note}"
+    );
+}
+
+/// The same on `::` (IPv6, which with IPV6_V6ONLY off takes IPv4 too).
+#[test]
+fn servidor_em_todas_as_interfaces_ipv6_falha_na_conexao() {
+    let (failure, report) = broken_server("escuta_exposta.py ipv6", 3000);
+    assert_eq!(
+        failure,
+        Some(("conecta", vec!["E-ESCUTA-EXPOSTA"])),
+        "{}",
+        comum::describe(&report)
+    );
+    assert!(report.results[0].notes[0].text.contains("[::]:"));
+}
+
+/// The listener may belong to a child the program forked: the whole process
+/// group is looked at.
+#[test]
+fn filho_em_todas_as_interfaces_falha_na_conexao() {
+    let (failure, report) = broken_server("escuta_exposta.py filho", 3000);
+    assert_eq!(
+        failure,
+        Some(("conecta", vec!["E-ESCUTA-EXPOSTA"])),
+        "{}",
+        comum::describe(&report)
+    );
+}
+
+/// A server on 127.0.0.1:PORTA that also opens another port on 0.0.0.0 is just
+/// as exposed: every listener of the program counts.
+#[test]
+fn segunda_porta_em_todas_as_interfaces_falha_na_conexao() {
+    let (failure, report) = broken_server("escuta_exposta.py segunda-porta", 3000);
+    assert_eq!(
+        failure,
+        Some(("conecta", vec!["E-ESCUTA-EXPOSTA"])),
+        "{}",
+        comum::describe(&report)
+    );
+    assert!(report.results[0].notes[0].text.contains("0.0.0.0:"));
+}
+
+/// Every lab's first step checks it, not only lab 01's: an echo server on 0.0.0.0.
+#[test]
+fn eco_em_todas_as_interfaces_falha_no_primeiro_passo() {
+    let report = server_only("02", "python3 eco.py todas-as-interfaces", 3000);
+    assert_fails_at(&report, "uma-linha", "E-ESCUTA-EXPOSTA");
+}
+
+// ---- diagnósticos que apontam a causa certa (issue 10) -----------------------------
+
+/// Runs a fixture client of lab 01 and returns the report.
+fn broken_client(lab: &str, command: &str, timeout_ms: u64) -> xtask::check::Report {
+    let lab = comum::lab(lab);
+    comum::grade(
+        lab,
+        &comum::fixture(lab, None, Some(command)),
+        comum::options(timeout_ms),
+    )
+    .0
+}
+
+/// The panic's own line, as the grader quotes it.
+const PANIC_LINE: &str = "called `Result::unwrap()` on an `Err` value: ParseIntError";
+
+/// A server that panics (exit code 101) before accepting is a panic, not a
+/// server that "stopped waiting while there are clients" (E-SAIU-CEDO).
+#[test]
+fn servidor_em_panico_antes_do_accept_e_panico() {
+    let (failure, report) = broken_server("panico.py antes-do-accept", 3000);
+    assert_eq!(
+        failure,
+        Some(("conecta", vec!["E-PANICO"])),
+        "{}",
+        comum::describe(&report)
+    );
+    let note = &report.results[0].notes[0].text;
+    assert!(
+        note.contains(PANIC_LINE) && note.contains("panicked at"),
+        "{note}"
+    );
+}
+
+/// A panic after accept: E-PANICO with its line, not E-PROGRAMA-TERMINOU.
+#[test]
+fn servidor_em_panico_depois_do_accept_e_panico() {
+    let (failure, report) = broken_server("panico.py depois-do-accept", 3000);
+    let (step, codes) = failure.expect("deveria falhar");
+    assert_eq!(step, "boas-vindas", "{}", comum::describe(&report));
+    assert!(codes.contains(&"E-PANICO"), "{codes:?}");
+    assert!(!codes.contains(&"E-PROGRAMA-TERMINOU"), "{codes:?}");
+    let note = report.results[1]
+        .notes
+        .iter()
+        .find(|n| n.code == "E-PANICO");
+    assert!(note.unwrap().text.contains(PANIC_LINE));
+}
+
+/// A client that panics before connecting: E-PANICO, not E-CLIENTE-SAIU-CEDO.
+#[test]
+fn cliente_em_panico_antes_de_conectar_e_panico() {
+    let report = broken_client("01", "python3 panico.py cliente", 3000);
+    assert_eq!(
+        comum::first_failure(&report),
+        Some(("cliente-conecta", vec!["E-PANICO"])),
+        "{}",
+        comum::describe(&report)
+    );
+}
+
+/// The lab 03 starter already has the queue and the writer thread: a learner
+/// who follows its TODOs and blocks on a full queue (`send`, not `try_send`)
+/// is told that first, and the other cause (writing under the lock) after.
+#[test]
+fn chat_com_send_na_fila_cheia_aponta_o_try_send() {
+    let report = server_only("03", "python3 chat.py fila-com-send", 2000);
+    assert_fails_at(&report, "cliente-lento", "E-CHAT-BLOQUEADO");
+    let step = report
+        .results
+        .iter()
+        .find(|r| r.step.id == "cliente-lento")
+        .unwrap();
+    let note = &step
+        .notes
+        .iter()
+        .find(|n| n.code == "E-CHAT-BLOQUEADO")
+        .unwrap()
+        .text;
+    let try_send = note.find("try_send").expect("o diagnóstico cita try_send");
+    let socket = note.find("direto no socket").expect("e a outra causa");
+    assert!(try_send < socket, "a causa provável vem primeiro: {note}");
+    assert!(step.step.hint.contains("try_send"), "{}", step.step.hint);
+}
+
+/// An echo server that reads everything (up to EOF) before answering fails the
+/// first line, and the diagnosis names `read_to_end`, not only "no reply".
+#[test]
+fn eco_que_le_ate_o_fim_aponta_o_read_to_end() {
+    let report = server_only("02", "python3 eco.py le-ate-o-fim", 1000);
+    assert_fails_at(&report, "uma-linha", "E-SEM-RESPOSTA");
+    assert_fails_at(&report, "uma-linha", "E-ESPERA-EOF");
+    let note = report.results[0]
+        .notes
+        .iter()
+        .find(|n| n.code == "E-ESPERA-EOF")
+        .unwrap();
+    assert!(note.text.contains("read_to_end"), "{}", note.text);
+}
+
+/// A learner pastes the book's `servir` (which comes from the solution and
+/// names `basico_solucao`) into the starter: the build fails, rustc suggests
+/// `cargo add`, and the grader says which crate to name instead.
+#[test]
+fn trecho_do_livro_com_o_crate_da_solucao_e_explicado() {
+    let copy = comum::workbook_copy("colado-do-livro");
+    let file = copy.join("labs/01-basico/inicio/src/bin/servidor.rs");
+    let code = std::fs::read_to_string(&file).unwrap();
+    assert!(code.contains("basico_inicio::endereco()"));
+    std::fs::write(
+        &file,
+        code.replace("basico_inicio::endereco()", "basico_solucao::endereco()"),
+    )
+    .unwrap();
+    let lab = comum::lab("01");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let report = runtime
+        .block_on(xtask::check::grade(
+            &copy,
+            lab,
+            &xtask::check::Target::of(xtask::catalog::Variant::Starter),
+            comum::options(2000),
+            false,
+            &mut || {},
+            Box::new(|_| {}),
+        ))
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&copy);
+    let errors = report.build_failure.as_deref().expect("não devia compilar");
+    assert!(errors.contains("basico_solucao"), "{errors}");
+    let advice = report
+        .build_advice()
+        .unwrap_or_else(|| panic!("sem explicação para:\n{errors}"));
+    assert!(
+        advice.contains("`basico_solucao::` por `basico_inicio::`"),
+        "{advice}"
+    );
+}
+
+/// The same Python servers that pass labs 03–05, bound to 0.0.0.0 instead of
+/// 127.0.0.1 (and nothing else changed), fail each lab's step 1.
+#[test]
+fn servidores_em_todas_as_interfaces_falham_no_passo_1_de_cada_lab() {
+    let fixtures = comum::root().join("tests/fixtures");
+    for (lab, script) in [
+        ("03", "03-chat/chat.py"),
+        ("04", "04-robusto/robusto.py"),
+        ("05", "03-chat/chat.py"),
+    ] {
+        let lab = comum::lab(lab);
+        let command = format!("python3 todas_as_interfaces.py {script}");
+        let mut target = comum::fixture(lab, Some(&command), None);
+        target.cmd_cwd = fixtures.clone();
+        let report = comum::grade(lab, &target, comum::options(3000)).0;
+        assert_fails_at(&report, lab.steps[0].id, "E-ESCUTA-EXPOSTA");
+    }
 }

@@ -196,7 +196,12 @@ fn turma_com_entregas_hostis() {
     assert!(first_failure(&lia, "01-basico").is_none(), "{lia:#}");
     let (failed, message) = first_failure(&lia, "02-echo").unwrap();
     assert_eq!(failed, "segundo-cliente");
-    assert!(message.contains("E-PROGRAMA-TERMINOU"), "{message}");
+    // Her server panics (exit code 101): named as a panic, with its message.
+    assert!(message.contains("E-PANICO"), "{message}");
+    assert!(
+        message.contains("não sei atender um segundo cliente"),
+        "{message}"
+    );
 
     // The other reports.
     let csv = std::fs::read_to_string(out.join("notas.csv")).unwrap();

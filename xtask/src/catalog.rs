@@ -453,9 +453,10 @@ const CHAT_ROOM_STEPS: [Step; 11] = [
         id: "cliente-lento",
         role: Role::Server,
         title: "um cliente que nunca lê não impede os outros de receber",
-        hint: "Não escreva no socket de um cliente com o cadeado na mão: dê a cada um uma \
-                   fila limitada e uma thread escritora, difunda com `try_send` e \
-                   desconecte quem ficar para trás.",
+        hint: "Em `difundir`, use `try_send`, nunca `send`: numa fila cheia, `send` \
+                   espera com o cadeado na mão. Quem der `Err` ficou para trás: \
+                   desconecte-o. E nunca escreva no socket de um cliente com o cadeado na \
+                   mão: para isso existem a fila e a thread escritora.",
         book: "03-chat/servidor-chat.md#cliente-lento",
         required: true,
     },

@@ -96,6 +96,11 @@ impl Report {
             })
     }
 
+    /// The grader's own word on the compiler's errors, when it recognizes them.
+    pub fn build_advice(&self) -> Option<String> {
+        compile::advice(self.build_failure.as_deref()?, self.lab)
+    }
+
     pub fn count(&self, status: Status) -> usize {
         self.results.iter().filter(|r| r.status == status).count()
     }

@@ -55,6 +55,45 @@ pub fn build(
     }
 }
 
+/// A word from the grader on compiler errors it recognizes, shown after the
+/// compiler's own messages. Today one: a snippet pasted from the book names the
+/// solution's crate (`basico_solucao::endereco()`: the book's code comes from
+/// the solutions), which the starter does not depend on, and rustc's answer
+/// ("use `cargo add basico_solucao`") would point the learner the wrong way.
+pub fn advice(output: &str, lab: &Lab) -> Option<String> {
+    let unresolved = [
+        "unresolved",
+        "undeclared",
+        "unlinked",
+        "cannot find",
+        "cargo add",
+    ];
+    let named = output.lines().find_map(|line| {
+        if !unresolved.iter().any(|word| line.contains(word)) {
+            return None;
+        }
+        solution_crate_in(line)
+    })?;
+    let own = lab.package(Variant::Starter).replace('-', "_");
+    Some(format!(
+        "O código usa `{named}`, o crate da solução: os trechos de código do livro vêm \
+         dela. O seu ponto de partida é o crate `{own}`, que não depende da solução (e \
+         não deve depender: é você quem escreve). Troque `{named}::` por `{own}::` nos \
+         arquivos de src/bin/, ou por `crate::` dentro de src/lib.rs e dos módulos dele. \
+         Não siga a sugestão `cargo add` do compilador."
+    ))
+}
+
+/// The first `<tema>_solucao` crate named in a compiler line.
+fn solution_crate_in(line: &str) -> Option<String> {
+    let at = line.find("_solucao")?;
+    let start = line[..at]
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .map_or(0, |i| i + 1);
+    let theme = &line[start..at];
+    (!theme.is_empty()).then(|| format!("{theme}_solucao"))
+}
+
 /// Path of one of the lab's binaries inside the folder `build` returned.
 pub fn binary(bin_dir: &Path, name: &str) -> PathBuf {
     bin_dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
@@ -121,5 +160,39 @@ pub fn build_submission(
                 limit.as_secs()
             ),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lab01() -> &'static Lab {
+        crate::catalog::find("01").unwrap()
+    }
+
+    #[test]
+    fn names_the_starter_crate_for_a_pasted_solution_path() {
+        // rustc 1.85+ and older wordings.
+        for message in [
+            "error[E0433]: failed to resolve: use of unresolved module or unlinked crate `basico_solucao`",
+            "error[E0433]: failed to resolve: use of undeclared crate or module `basico_solucao`",
+            "error[E0432]: unresolved import `basico_solucao`",
+        ] {
+            let advice = advice(message, lab01()).unwrap_or_else(|| panic!("{message}"));
+            assert!(
+                advice.contains("`basico_solucao::` por `basico_inicio::`"),
+                "{advice}"
+            );
+            assert!(advice.contains("crate::"), "{advice}");
+        }
+    }
+
+    #[test]
+    fn other_errors_get_no_advice() {
+        let message = "error[E0425]: cannot find value `servidor` in this scope";
+        assert_eq!(advice(message, lab01()), None);
+        // The solution named in passing, not unresolved.
+        assert_eq!(advice("warning: basico_solucao está ok", lab01()), None);
     }
 }

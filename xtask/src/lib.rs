@@ -14,6 +14,7 @@
 //!   output capture, always reaped).
 //! - `limits`: resource limits for untrusted programs (rlimits, a pids cgroup).
 //! - `wire`: loopback TCP with deadlines.
+//! - `listening`: the addresses a program listens on, from `/proc` (loopback only?).
 //! - `compile`: building a lab crate.
 //! - `files`: the directory walk the tools share.
 //! - `check`: one grading run, end to end.
@@ -39,6 +40,7 @@ pub mod labs;
 pub mod learner;
 #[cfg(unix)]
 pub mod limits;
+pub mod listening;
 pub mod process;
 pub mod progress;
 pub mod report;

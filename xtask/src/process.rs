@@ -270,6 +270,11 @@ impl Program {
         })
     }
 
+    /// The program's process group (its pid, as the group's leader), while it runs.
+    pub fn group(&self) -> Option<u32> {
+        self.pgid
+    }
+
     /// The exit status, if the program has already finished.
     pub fn try_status(&mut self) -> Option<ExitStatus> {
         if self.status.is_none() {

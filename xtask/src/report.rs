@@ -9,7 +9,7 @@ use similar::{ChangeTag, TextDiff};
 use crate::catalog::{Lab, Role, Variant};
 use crate::check::{Report, Target};
 use crate::process::Signal;
-use crate::session::{Status, StepResult};
+use crate::session::{ByHand, Status, StepResult};
 
 /// Width that hints are wrapped to, so output fits an 80-column terminal.
 const WIDTH: usize = 76;
@@ -22,13 +22,43 @@ pub fn setup_color() -> bool {
 }
 
 fn wrap(text: &str, indent: &str) -> String {
-    let options = textwrap::Options::new(WIDTH)
+    let options = unbroken(textwrap::Options::new(WIDTH))
         .initial_indent(indent)
-        .subsequent_indent(indent)
-        // Codes such as `E-SAIU-CEDO` and paths must not be split at their hyphens.
-        .word_splitter(textwrap::WordSplitter::NoHyphenation)
-        .break_words(false);
+        .subsequent_indent(indent);
     textwrap::fill(text, options)
+}
+
+/// Lines break only at spaces outside `code spans`: a path, a code such as
+/// `E-SAIU-CEDO` or a snippet stays whole, even if the line gets longer.
+fn unbroken(options: textwrap::Options<'_>) -> textwrap::Options<'_> {
+    options
+        .word_separator(textwrap::WordSeparator::Custom(words_outside_code))
+        .word_splitter(textwrap::WordSplitter::NoHyphenation)
+        .break_words(false)
+}
+
+/// Splits a line after each run of spaces, except inside a `code span` (with
+/// an odd number of backticks, none is taken as a span).
+fn words_outside_code(line: &str) -> Box<dyn Iterator<Item = textwrap::core::Word<'_>> + '_> {
+    let spans = line.matches('`').count().is_multiple_of(2);
+    let mut words = Vec::new();
+    let mut start = 0;
+    let mut in_code = false;
+    let mut after_space = false;
+    for (i, c) in line.char_indices() {
+        if after_space && c != ' ' && !in_code {
+            words.push(textwrap::core::Word::from(&line[start..i]));
+            start = i;
+        }
+        if c == '`' && spans {
+            in_code = !in_code;
+        }
+        after_space = c == ' ';
+    }
+    if start < line.len() {
+        words.push(textwrap::core::Word::from(&line[start..]));
+    }
+    Box::new(words.into_iter())
 }
 
 /// Prints a numbered command; a long `cd … && …` goes on two lines (the shell
@@ -45,40 +75,85 @@ fn print_command(number: &str, command: &str) {
 
 /// How to run the program by hand, for the "reproduce" advice.
 pub struct Reproduce {
-    pub server: String,
-    pub client: String,
-    pub port: u16,
+    server: ByHandCommand,
+    client: ByHandCommand,
+    /// `--port`, when given: the port of every run.
+    fixed_port: Option<u16>,
 }
+
+/// One program as a person starts it at a terminal.
+enum ByHandCommand {
+    /// `cd <crate> && PORTA=… cargo run --bin <bin>`.
+    Crate { dir: String, bin: &'static str },
+    /// `PORTA=… <command>` (`--server-cmd`, `--client-cmd`).
+    Shell(String),
+}
+
+impl ByHandCommand {
+    /// The line to type, with the run's extra variables (`TEMPO_LIMITE_MS=…`) and
+    /// its port in front of the program, as typed.
+    fn line(&self, env: &str, port: u16) -> String {
+        match self {
+            ByHandCommand::Crate { dir, bin } => {
+                format!("cd {dir} && {env}PORTA={port} cargo run --bin {bin}")
+            }
+            ByHandCommand::Shell(command) => format!("{env}PORTA={port} {command}"),
+        }
+    }
+}
+
+/// The port shown when the run never chose one (it failed before): any port
+/// but 5000, the one a program that ignores `PORTA` uses anyway.
+const PORT_WITHOUT_RUN: u16 = 6000;
 
 impl Reproduce {
     /// For steps that did not fail (nothing to reproduce).
     fn silent() -> Reproduce {
         Reproduce {
-            server: String::new(),
-            client: String::new(),
-            port: 0,
+            server: ByHandCommand::Shell(String::new()),
+            client: ByHandCommand::Shell(String::new()),
+            fixed_port: None,
         }
     }
 
-    pub fn new(lab: &Lab, target: &Target, port: Option<u16>) -> Reproduce {
-        let port = port.unwrap_or(5000);
-        let crate_cmd = |bin: &str, variant: Variant| {
-            format!(
-                "cd {} && PORTA={port} cargo run --bin {bin}",
-                lab.crate_dir(variant).display()
-            )
+    pub fn new(lab: &Lab, target: &Target, fixed_port: Option<u16>) -> Reproduce {
+        let from_crate = |bin: &'static str, variant: Variant| ByHandCommand::Crate {
+            dir: lab.crate_dir(variant).display().to_string(),
+            bin,
         };
         Reproduce {
             server: match &target.server_cmd {
-                Some(cmd) => format!("PORTA={port} {cmd}"),
-                None => crate_cmd("servidor", target.variant),
+                Some(cmd) => ByHandCommand::Shell(cmd.clone()),
+                None => from_crate("servidor", target.variant),
             },
             client: match &target.client_cmd {
-                Some(cmd) => format!("PORTA={port} {cmd}"),
-                None => crate_cmd("cliente", target.variant),
+                Some(cmd) => ByHandCommand::Shell(cmd.clone()),
+                None => from_crate("cliente", target.variant),
             },
-            port,
+            fixed_port,
         }
+    }
+}
+
+/// How many terminals reproducing a step takes: the program, one `nc` per
+/// connection the grader held at once (at least one), and one more to send
+/// SIGTERM with `kill` (Ctrl-C is typed in the program's own terminal).
+pub fn terminals_needed(role: Role, by_hand: &ByHand) -> usize {
+    let kill = usize::from(by_hand.signals.contains(&Signal::Term));
+    match role {
+        Role::Server => 1 + by_hand.clients.max(1) + kill,
+        Role::Client => 2 + kill,
+    }
+}
+
+/// A count of terminals in words, as the report says it.
+fn in_words(count: usize) -> String {
+    match count {
+        2 => "dois".to_owned(),
+        3 => "três".to_owned(),
+        4 => "quatro".to_owned(),
+        5 => "cinco".to_owned(),
+        n => n.to_string(),
     }
 }
 
@@ -149,59 +224,97 @@ fn print_failure(result: &StepResult, reproduce: &Reproduce, seed: u64) {
     println!();
     println!("{}", wrap(&format!("Dica: {}", step.hint), "    ").yellow());
     println!("    Releia: book/src/{}", step.book);
-    println!("    Reproduza à mão, em dois terminais:");
-    // The variables the grader set go in front of the command, as typed.
-    let env: String = result
-        .by_hand
-        .env
-        .iter()
-        .map(|(k, v)| format!("{k}={v} "))
-        .collect();
-    let with_env = |command: &str| match command.split_once("PORTA=") {
-        Some((before, after)) => format!("{before}{env}PORTA={after}"),
-        None => format!("{env}{command}"),
-    };
-    match step.role {
-        Role::Server => {
-            print_command("1)", &with_env(&reproduce.server));
-            println!("      2) nc 127.0.0.1 {}", reproduce.port);
-        }
-        Role::Client => {
-            println!(
-                "      1) nc -l 127.0.0.1 {}   (você faz o papel do servidor)",
-                reproduce.port
-            );
-            print_command("2)", &with_env(&reproduce.client));
-        }
-    }
-    for signal in &result.by_hand.signals {
-        let name = step.role.label();
-        match signal {
-            Signal::Interrupt => {
-                println!("      3) com o nc ainda conectado, aperte Ctrl-C no terminal 1");
-            }
-            // `pgrep -n servidor` finds the binary by its name, not the cargo
-            // that started it; for --server-cmd, `ps` finds whatever it runs.
-            Signal::Term => {
-                println!("      3) com o nc ainda conectado, em outro terminal:");
-                println!(
-                    "         kill -TERM <pid do {name}>   (o pid: `pgrep -n {name}` ou `ps`)"
-                );
-            }
-        }
-    }
+    print_by_hand(step.role, &result.by_hand, reproduce);
     for (label, text) in &result.outputs {
         println!();
         println!("    {}", format!("Últimas linhas da {label}:").bold());
         for line in text.lines() {
             // The program's own lines are wrapped too: the report stays 80 columns.
-            for piece in textwrap::wrap(line, 70) {
+            // Only at spaces: a path in a panic message must stay whole.
+            for piece in textwrap::wrap(line, unbroken(textwrap::Options::new(70))) {
                 println!("      │ {piece}");
             }
         }
     }
     println!();
     println!("    Para repetir com os mesmos dados sorteados: --seed {seed}");
+}
+
+/// The "reproduce by hand" advice: one numbered line per terminal, on the
+/// run's own port.
+fn print_by_hand(role: Role, by_hand: &ByHand, reproduce: &Reproduce) {
+    let port = by_hand
+        .port
+        .or(reproduce.fixed_port)
+        .unwrap_or(PORT_WITHOUT_RUN);
+    let terminals = terminals_needed(role, by_hand);
+    println!(
+        "    Reproduza à mão, em {} terminais, na porta {port}:",
+        in_words(terminals)
+    );
+    if reproduce.fixed_port.is_none() && port != 5000 {
+        println!(
+            "{}",
+            wrap(
+                "(a porta sorteada desta execução, não a 5000: assim um programa que \
+                 ignora PORTA e usa a 5000 fixa no código falha à mão como falhou no \
+                 corretor)",
+                "      "
+            )
+            .dimmed()
+        );
+    }
+    // The variables the grader set go in front of the command, as typed.
+    let env: String = by_hand
+        .env
+        .iter()
+        .map(|(k, v)| format!("{k}={v} "))
+        .collect();
+    let mut number = 0;
+    let mut next = || {
+        number += 1;
+        format!("{number})")
+    };
+    match role {
+        Role::Server => {
+            print_command(&next(), &reproduce.server.line(&env, port));
+            println!("      {} nc 127.0.0.1 {port}", next());
+            for _ in 1..by_hand.clients {
+                println!(
+                    "      {} nc 127.0.0.1 {port}   (outro cliente, ao mesmo tempo)",
+                    next()
+                );
+            }
+        }
+        Role::Client => {
+            println!(
+                "      {} nc -l 127.0.0.1 {port}   (você faz o papel do servidor)",
+                next()
+            );
+            print_command(&next(), &reproduce.client.line(&env, port));
+        }
+    }
+    let name = role.label();
+    let connected = if by_hand.clients > 1 {
+        "com os nc ainda conectados"
+    } else {
+        "com o nc ainda conectado"
+    };
+    for signal in &by_hand.signals {
+        match signal {
+            Signal::Interrupt => {
+                println!("      {} {connected}, aperte Ctrl-C no terminal 1", next());
+            }
+            // `pgrep -n servidor` finds the binary by its name, not the cargo
+            // that started it; for --server-cmd, `ps` finds whatever it runs.
+            Signal::Term => {
+                println!("      {} em outro terminal, {connected}:", next());
+                println!(
+                    "         kill -TERM <pid do {name}>   (o pid: `pgrep -n {name}` ou `ps`)"
+                );
+            }
+        }
+    }
 }
 
 /// The closing lines after all steps.
@@ -215,6 +328,13 @@ pub fn print_summary(report: &Report) {
             println!("    {line}");
         }
         println!();
+        if let Some(advice) = report.build_advice() {
+            println!(
+                "{}",
+                wrap(&format!("O que aconteceu: {advice}"), "  ").bold()
+            );
+            println!();
+        }
         println!(
             "{}",
             wrap(
@@ -311,6 +431,66 @@ pub fn json(report: &Report) -> serde_json::Value {
         "passed": report.count(Status::Passed),
         "total": report.results.len(),
         "build_errors": report.build_failure,
+        "build_advice": report.build_advice(),
         "steps": steps,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn by_hand(clients: usize, signals: Vec<Signal>) -> ByHand {
+        ByHand {
+            clients,
+            signals,
+            ..ByHand::default()
+        }
+    }
+
+    #[test]
+    fn never_breaks_a_path_or_a_code_span() {
+        let path = "/home/aluna/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/tokio/src/lib.rs:51:21";
+        let text = format!(
+            "O servidor entrou em pânico em {path} e o conserto é \
+             `TcpListener::bind((\"127.0.0.1\", porta))` com cuidado [E-PANICO-FALSO]"
+        );
+        let wrapped = wrap(&text, "    ");
+        assert!(wrapped.lines().any(|l| l.trim() == path), "{wrapped}");
+        assert!(
+            wrapped.contains("`TcpListener::bind((\"127.0.0.1\", porta))`"),
+            "{wrapped}"
+        );
+        assert!(wrapped.contains("[E-PANICO-FALSO]"), "{wrapped}");
+        // Everything else still fits the width.
+        for line in wrapped.lines().filter(|l| !l.contains(path)) {
+            assert!(line.chars().count() <= WIDTH, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn an_unbalanced_backtick_does_not_glue_the_line() {
+        let wrapped = wrap(&format!("`{}", "palavra ".repeat(30)), "");
+        assert!(wrapped.lines().count() > 3, "{wrapped}");
+    }
+
+    #[test]
+    fn counts_the_terminals_a_step_needs() {
+        // A server step that never connected still needs one `nc` to try.
+        assert_eq!(terminals_needed(Role::Server, &by_hand(0, vec![])), 2);
+        assert_eq!(terminals_needed(Role::Server, &by_hand(1, vec![])), 2);
+        // Two clients at once (lab 03): the server and two `nc`.
+        assert_eq!(terminals_needed(Role::Server, &by_hand(2, vec![])), 3);
+        // `kill -TERM` is typed in a terminal of its own; Ctrl-C is not.
+        assert_eq!(
+            terminals_needed(Role::Server, &by_hand(1, vec![Signal::Term])),
+            3
+        );
+        assert_eq!(
+            terminals_needed(Role::Server, &by_hand(1, vec![Signal::Interrupt])),
+            2
+        );
+        assert_eq!(terminals_needed(Role::Client, &by_hand(0, vec![])), 2);
+        assert_eq!(in_words(3), "três");
+    }
 }

@@ -74,6 +74,12 @@ pub struct StepResult {
 pub struct ByHand {
     pub env: Vec<(String, String)>,
     pub signals: Vec<Signal>,
+    /// The run's port (drawn at random unless `--port`): reproducing on it,
+    /// rather than on 5000, shows a port hard-coded in the program.
+    pub port: Option<u16>,
+    /// The most connections the grader held open at once in the step, counting
+    /// those kept from earlier steps: one terminal with `nc` each.
+    pub clients: usize,
 }
 
 /// Settings of one run.
@@ -112,6 +118,8 @@ pub struct Conn {
     pub ending: Option<Ending>,
     /// Bytes read past the last line handed out (lines are framed here).
     pending: Vec<u8>,
+    /// A share of the session's count of open connections (see `ByHand::clients`).
+    _counted: Option<std::sync::Arc<()>>,
 }
 
 impl Conn {
@@ -123,6 +131,7 @@ impl Conn {
             stream,
             ending: None,
             pending: Vec::new(),
+            _counted: None,
         }
     }
 }
@@ -146,6 +155,8 @@ struct Current {
     notes: Vec<Note>,
     started: Instant,
     forced_failure: bool,
+    /// The most connections open at once so far in this step.
+    most_clients: usize,
 }
 
 pub struct Session {
@@ -157,6 +168,12 @@ pub struct Session {
     /// The extra environment each program was last started with.
     envs: [Vec<(String, String)>; 2],
     port: Option<u16>,
+    /// Cloned into each connection `connect` makes: its strong count, less one,
+    /// is how many of them are open now.
+    open_conns: std::sync::Arc<()>,
+    /// Whether the server's listening address is still to be checked: once per
+    /// start, at its first connection (see `listening`).
+    listen_unchecked: bool,
     pub rng: fastrand::Rng,
     redactions: Vec<(String, String)>,
     random_count: usize,
@@ -195,6 +212,8 @@ impl Session {
             programs: [None, None],
             envs: [Vec::new(), Vec::new()],
             port: None,
+            listen_unchecked: false,
+            open_conns: std::sync::Arc::new(()),
             redactions: Vec::new(),
             random_count: 0,
             results: Vec::new(),
@@ -237,6 +256,7 @@ impl Session {
             notes: Vec::new(),
             started: Instant::now(),
             forced_failure: false,
+            most_clients: std::sync::Arc::strong_count(&self.open_conns) - 1,
         });
         self.trace(&format!("── passo {}: {id}", index + 1));
         Ok(())
@@ -278,6 +298,8 @@ impl Session {
         let by_hand = ByHand {
             env: self.envs[slot(step.role)].clone(),
             signals: current.signals.clone(),
+            port: self.port,
+            clients: current.most_clients,
         };
         let result = StepResult {
             by_hand,
@@ -314,8 +336,20 @@ impl Session {
             // A program that is crashing may need a moment to finish writing its
             // error and exit; on this failure path a short bounded wait is fine.
             let _ = tokio::time::timeout(Duration::from_millis(500), program.wait()).await;
-            if let Some(status) = program.try_status() {
+            let status = program.try_status();
+            if status.is_some() {
                 program.flush_output(Duration::from_millis(500)).await;
+            }
+            // A panic (exit code 101, or a thread's "panicked at" while the program
+            // still runs) says more than "it exited": the learner's own line.
+            if let Some(line) = panic_in(program) {
+                if !notes.iter().any(|n| n.code == "E-PANICO") {
+                    notes.push(Note {
+                        code: "E-PANICO",
+                        text: panic_text(name, status.is_some(), &line),
+                    });
+                }
+            } else if let Some(status) = status {
                 let should_run = role == Role::Server && self.lab.server_runs_forever;
                 if !status.success() || should_run {
                     let tail = if should_run {
@@ -365,6 +399,14 @@ impl Session {
         }
     }
 
+    /// The panic line of the program for `role`, once it has exited (its
+    /// stderr read to the end, within a bound: it has just exited).
+    async fn panic_of(&mut self, role: Role) -> Option<String> {
+        let program = self.programs[slot(role)].as_mut()?;
+        program.flush_output(Duration::from_millis(500)).await;
+        panic_in(program)
+    }
+
     /// Writes one line of the current step's transcript (ports and random data
     /// replaced by placeholders) and, with `--verbose`, shows it as it happens.
     pub fn say(&mut self, line: impl Into<String>) {
@@ -398,6 +440,23 @@ impl Session {
                 text: text.into(),
             });
         }
+    }
+
+    /// Whether the current step already has a diagnosis with `code`.
+    pub fn noted(&self, code: &str) -> bool {
+        self.current
+            .as_ref()
+            .is_some_and(|c| c.notes.iter().any(|n| n.code == code))
+    }
+
+    /// The current step's number (1-based), while a step runs.
+    pub fn step_number(&self) -> Option<usize> {
+        self.current.as_ref().map(|c| c.index + 1)
+    }
+
+    /// Whether the program for `role` was started and has not exited.
+    pub fn is_running(&mut self, role: Role) -> bool {
+        self.program(role).is_some_and(|p| p.try_status().is_none())
     }
 
     /// With `--verbose`, shows an event as it happens, timestamped from the
@@ -535,6 +594,7 @@ impl Session {
         match Program::spawn(&launch, port, env, role == Role::Client) {
             Ok(program) => {
                 self.programs[slot(role)] = Some(program);
+                self.listen_unchecked = role == Role::Server;
                 Ok(())
             }
             Err(error) => {
@@ -628,23 +688,67 @@ impl Session {
     ) -> Result<Conn, Stop> {
         let port = self.port.expect("connect() depois de start()");
         let deadline = self.deadline();
-        let dialing = wire::dial_with_buffer(port, deadline, recv_buffer);
-        tokio::pin!(dialing);
-        // Watch the server while dialing: if it dies, say so at once.
-        let outcome = match self.programs[slot(Role::Server)].as_mut() {
-            Some(server) => tokio::select! {
-                // A fast server may accept, answer and exit before we look: a
-                // finished dial wins over the exit.
-                biased;
-                dial = &mut dialing => Ok(dial),
-                status = server.wait() => Err(status.ok()),
-            },
-            None => Ok(dialing.await),
+        // The server's listeners, looked at right before each attempt: once the
+        // connection is made, a lab 01 server may close its listener and exit
+        // before the grader could look again.
+        let group = self.programs[slot(Role::Server)]
+            .as_ref()
+            .and_then(Program::group)
+            .filter(|_| self.listen_unchecked);
+        // `None`: not looked (not the first connection) or no `/proc` here.
+        let mut seen: Option<crate::listening::Look> = None;
+        let mut observe = || match group {
+            Some(pgid) => {
+                if !seen.as_ref().is_some_and(|look| look.port_listened) {
+                    seen = crate::listening::look(pgid, port);
+                }
+                // Connect only once a listener shows in the tables (or when they
+                // cannot be read), so the server's is seen before it can go.
+                seen.as_ref().is_none_or(|look| look.port_listened)
+            }
+            None => true,
+        };
+        let outcome = {
+            let dialing = wire::dial_observing(port, deadline, recv_buffer, &mut observe);
+            tokio::pin!(dialing);
+            // Watch the server while dialing: if it dies, say so at once.
+            match self.programs[slot(Role::Server)].as_mut() {
+                Some(server) => tokio::select! {
+                    // A fast server may accept, answer and exit before we look: a
+                    // finished dial wins over the exit.
+                    biased;
+                    dial = &mut dialing => Ok(dial),
+                    status = server.wait() => Err(status.ok()),
+                },
+                None => Ok(dialing.await),
+            }
         };
         let exited = match outcome {
             Ok(Dial::Connected(stream)) => {
                 self.say(format!("[{actor}] conecta em 127.0.0.1:{port}"));
-                return Ok(Conn::new(actor, stream));
+                let mut conn = Conn::new(actor, stream);
+                conn._counted = Some(std::sync::Arc::clone(&self.open_conns));
+                let open = std::sync::Arc::strong_count(&self.open_conns) - 1;
+                if let Some(current) = self.current.as_mut() {
+                    current.most_clients = current.most_clients.max(open);
+                }
+                if group.is_some() {
+                    self.listen_unchecked = false;
+                    self.judge_listeners(seen).await?;
+                }
+                return Ok(conn);
+            }
+            // The server died while the last attempt (or a look at its
+            // listeners, which a program thrashing memory slows down) was on its
+            // way: its exit is the cause, not the port.
+            Ok(Dial::GaveUp(_))
+                if self.programs[slot(Role::Server)]
+                    .as_mut()
+                    .is_some_and(|p| p.try_status().is_some()) =>
+            {
+                self.programs[slot(Role::Server)]
+                    .as_mut()
+                    .and_then(Program::try_status)
             }
             Ok(Dial::GaveUp(error)) => {
                 self.say(format!(
@@ -667,10 +771,48 @@ impl Session {
             format!("terminou com {}", describe_status(s))
         });
         self.say(format!("[servidor] {how} antes de aceitar a conexão"));
+        // A panic is not "it stopped waiting": `explain_programs` names it.
+        if self.panic_of(Role::Server).await.is_none() {
+            self.note(
+                "E-SAIU-CEDO",
+                "O servidor terminou antes de aceitar a conexão do corretor: enquanto houver \
+                 clientes a atender, ele precisa continuar esperando em accept().",
+            );
+        }
+        Err(self.fail().await)
+    }
+
+    /// Fails the step when the server listens beyond loopback: the grader only
+    /// ever talks over 127.0.0.1, so only the kernel's tables show it.
+    async fn judge_listeners(&mut self, seen: Option<crate::listening::Look>) -> Result<(), Stop> {
+        let Some(crate::listening::Look {
+            group: addresses, ..
+        }) = seen
+        else {
+            self.trace("sem /proc neste sistema: o endereço de escuta não foi verificado");
+            return Ok(());
+        };
+        let exposed: Vec<_> = addresses
+            .into_iter()
+            .filter(|a| !crate::listening::is_loopback(a.ip()))
+            .collect();
+        let Some(first) = exposed.first() else {
+            return Ok(());
+        };
+        let shown = crate::listening::describe(*first);
+        self.say(format!(
+            "[corretor] o servidor escuta em {shown}, não só em 127.0.0.1"
+        ));
         self.note(
-            "E-SAIU-CEDO",
-            "O servidor terminou antes de aceitar a conexão do corretor: enquanto houver \
-             clientes a atender, ele precisa continuar esperando em accept().",
+            "E-ESCUTA-EXPOSTA",
+            format!(
+                "O servidor escuta em {shown}. Assim qualquer pessoa na mesma rede (o Wi-Fi \
+                 do café, a rede da escola) pode conectar nele e mandar o que quiser a um \
+                 programa que não foi feito para estranhos. Escute só nesta máquina: \
+                 `TcpListener::bind((\"127.0.0.1\", porta))`, como faz `endereco()`. (O \
+                 corretor conversa só por 127.0.0.1; o endereço vem das tabelas do sistema, \
+                 /proc/net/tcp.)"
+            ),
         );
         Err(self.fail().await)
     }
@@ -1027,11 +1169,14 @@ impl Session {
                     format!("terminou com {}", describe_status(s))
                 });
                 self.say(format!("[cliente] {how} sem conectar"));
-                self.note(
-                    "E-CLIENTE-SAIU-CEDO",
-                    "O cliente terminou sem conectar ao servidor do corretor. Ele chama \
-                     TcpStream::connect no endereço 127.0.0.1 e na porta de PORTA?",
-                );
+                // A panic is named by `explain_programs`, with its own line.
+                if self.panic_of(Role::Client).await.is_none() {
+                    self.note(
+                        "E-CLIENTE-SAIU-CEDO",
+                        "O cliente terminou sem conectar ao servidor do corretor. Ele chama \
+                         TcpStream::connect no endereço 127.0.0.1 e na porta de PORTA?",
+                    );
+                }
                 Err(self.fail().await)
             }
             Err(_) => {
@@ -1207,6 +1352,43 @@ fn abbreviate(line: &str) -> String {
     format!("{head}…[{} caracteres]…{tail}", count - 2 * keep)
 }
 
+/// Whether the program panicked, by its stderr or its exit code (101 is
+/// Rust's for a panic): the panic's line, or an empty one if only the code told.
+fn panic_in(program: &mut Program) -> Option<String> {
+    let exited_101 = program.try_status().is_some_and(|s| s.code() == Some(101));
+    panic_line(&program.stderr.text()).or_else(|| exited_101.then(String::new))
+}
+
+/// The line of a Rust panic in a program's stderr: `thread 'main' panicked at
+/// src/main.rs:8:5:` and, since Rust 1.73, the message on the line below it.
+fn panic_line(stderr: &str) -> Option<String> {
+    let mut lines = stderr.lines();
+    let found = lines.by_ref().find(|l| l.contains("panicked at"))?.trim();
+    match lines.next() {
+        Some(message) if found.ends_with(':') => Some(format!("{found} {}", message.trim())),
+        _ => Some(found.to_owned()),
+    }
+}
+
+/// What E-PANICO says; `line` is empty when only the exit code 101 told.
+fn panic_text(name: &str, exited: bool, line: &str) -> String {
+    let what = if exited {
+        format!("O {name} entrou em pânico e terminou")
+    } else {
+        format!("Uma thread do {name} entrou em pânico")
+    };
+    let said = if line.is_empty() {
+        " (código de saída 101, o de um pânico em Rust; a saída de erro abaixo diz onde)".to_owned()
+    } else {
+        format!(": \"{line}\"")
+    };
+    format!(
+        "{what}{said}. Um `unwrap()`, `expect()` ou índice fora do lugar derrubou o \
+         programa ali; trate o `Err` (com `match` ou `?`) e diga o que houve numa \
+         mensagem."
+    )
+}
+
 fn looks_like_addr_in_use(stderr: &str) -> bool {
     let lower = stderr.to_lowercase();
     lower.contains("address already in use")
@@ -1225,4 +1407,37 @@ fn tail(text: &str, lines: usize) -> String {
     }
     out.push_str(&all[start..].join("\n"));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{panic_line, panic_text};
+
+    #[test]
+    fn finds_a_panic_and_its_message() {
+        // Rust 1.73+: the message on the line after the location.
+        let stderr = "Servidor escutando\nthread 'main' panicked at src/bin/servidor.rs:8:42:\n\
+                      called `Option::unwrap()` on a `None` value\nnote: run with ...\n";
+        assert_eq!(
+            panic_line(stderr).as_deref(),
+            Some(
+                "thread 'main' panicked at src/bin/servidor.rs:8:42: called \
+                 `Option::unwrap()` on a `None` value"
+            )
+        );
+        // Older Rust: the message before the location, on one line.
+        let old = "thread 'main' panicked at 'oops', src/main.rs:2:5\nnote: ...\n";
+        assert_eq!(
+            panic_line(old).as_deref(),
+            Some("thread 'main' panicked at 'oops', src/main.rs:2:5")
+        );
+        assert_eq!(panic_line("Erro: conexão recusada\n"), None);
+    }
+
+    #[test]
+    fn says_whether_the_program_or_a_thread_panicked() {
+        assert!(panic_text("servidor", true, "x").starts_with("O servidor entrou em pânico"));
+        assert!(panic_text("servidor", false, "x").starts_with("Uma thread do servidor"));
+        assert!(panic_text("cliente", true, "").contains("código de saída 101"));
+    }
 }

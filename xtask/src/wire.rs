@@ -61,6 +61,19 @@ pub async fn dial(port: u16, deadline: Instant) -> Dial {
 /// Like [`dial`], with a small receive buffer when `recv_buffer` is set: a peer
 /// that never reads then fills up after kilobytes instead of megabytes.
 pub async fn dial_with_buffer(port: u16, deadline: Instant, recv_buffer: Option<u32>) -> Dial {
+    dial_observing(port, deadline, recv_buffer, &mut || true).await
+}
+
+/// Like [`dial_with_buffer`], asking `before_each_attempt` right before each
+/// connection attempt whether to make it: the one moment the grader can look at
+/// the server's listener (in `/proc`) before its connection lets the server go
+/// on and perhaps close the listener and exit. A "not yet" counts as refused.
+pub async fn dial_observing(
+    port: u16,
+    deadline: Instant,
+    recv_buffer: Option<u32>,
+    before_each_attempt: &mut dyn FnMut() -> bool,
+) -> Dial {
     let mut backoff = Duration::from_millis(5);
     let connect = || async move {
         let socket = tokio::net::TcpSocket::new_v4()?;
@@ -70,7 +83,17 @@ pub async fn dial_with_buffer(port: u16, deadline: Instant, recv_buffer: Option<
         socket.connect(loopback(port)).await
     };
     loop {
-        match tokio::time::timeout_at(deadline, connect()).await {
+        let attempt = async {
+            if before_each_attempt() {
+                connect().await
+            } else {
+                Err(io::Error::new(
+                    io::ErrorKind::ConnectionRefused,
+                    "ninguém escuta nessa porta (tabelas de /proc/net/tcp)",
+                ))
+            }
+        };
+        match tokio::time::timeout_at(deadline, attempt).await {
             Ok(Ok(stream)) => return Dial::Connected(stream),
             Ok(Err(error)) if Instant::now() + backoff >= deadline => return Dial::GaveUp(error),
             Ok(Err(_)) => {

@@ -431,9 +431,14 @@ async fn slow_reader(s: &mut Session) -> Flow {
         Err(why) => {
             s.note(
                 "E-CHAT-BLOQUEADO",
-                "Um cliente que não lê travou os outros: o servidor provavelmente escreve no \
-                 socket de cada cliente com o cadeado da sala na mão. Use uma fila por \
-                 cliente e uma thread escritora, e desconecte quem ficar para trás.",
+                // The starter already has the queue and the writer: a learner who
+                // follows its TODOs most likely blocks on the queue, not the socket.
+                "Um cliente que não lê travou os outros. Causa mais provável: a difusão \
+                 coloca a linha na fila com `send` (`send(...).await` no laboratório 05) em \
+                 vez de `try_send`; com a fila de quem não lê cheia, `send` espera com o \
+                 cadeado da sala na mão, e ninguém mais recebe. Use `try_send` e desconecte \
+                 quem der `Err` (ficou para trás). Outra causa: escrever direto no socket \
+                 de cada cliente com o cadeado na mão, sem fila e sem escritora.",
             );
             s.say(format!("[cliente 3] {why}"));
         }

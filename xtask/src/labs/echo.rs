@@ -25,7 +25,30 @@ pub(crate) async fn round_trip(s: &mut Session, conn: &mut Conn, line: &str) -> 
     s.send(conn, format!("{line}\n").as_bytes()).await?;
     let reply = s.receive_line(conn).await;
     diagnose_pieces(s, &reply);
+    diagnose_waiting_for_eof(s, &reply);
     Ok(())
+}
+
+/// The first line of the run got no reply at all, the server is alive and the
+/// grader has not closed: the likely server reads the whole stream before
+/// answering (`read_to_string`/`read_to_end`), and EOF only comes when the
+/// client leaves. Later steps have other likely causes (a server that serves
+/// one client at a time), so only the first step says this.
+fn diagnose_waiting_for_eof(s: &mut Session, reply: &[u8]) {
+    if reply.is_empty()
+        && s.step_number() == Some(1)
+        && s.noted("E-SEM-RESPOSTA")
+        && s.is_running(Role::Server)
+    {
+        s.note(
+            "E-ESPERA-EOF",
+            "O servidor está rodando, recebeu a linha e não respondeu nada, e o corretor \
+             não tinha fechado a conexão. Causa provável: ele lê com `read_to_string` ou \
+             `read_to_end`, que só voltam no fim da conexão (EOF), e o EOF só vem quando \
+             o cliente vai embora. Leia uma linha por vez (`BufRead::read_line` ou \
+             `lines()`) e responda cada uma assim que ela chegar.",
+        );
+    }
 }
 
 /// A server that answers each read separately sends several `Echo: ` for one
