@@ -269,7 +269,9 @@ impl Session {
         let mut outputs = Vec::new();
         if !passed {
             // After the scenario's own diagnoses, which name the cause more precisely.
-            if let Some((code, text)) = first_difference(&expected, &current.lines) {
+            if let Some((code, text)) =
+                first_difference(&expected, &current.lines, &self.redactions)
+            {
                 current.notes.push(Note { code, text });
             }
             self.explain_programs(&mut current.notes, &mut outputs)
