@@ -10,6 +10,7 @@
 //!   actions a scenario performs (start, connect, send, read, wait for exit).
 //! - `transcript`: escaping bytes, reading golden transcripts (insta snapshots),
 //!   explaining differences.
+//! - `printed`: a client's standard output, compared line by line and byte for byte.
 //! - `process`: the learner's programs as child processes (process groups, bounded
 //!   output capture, always reaped).
 //! - `limits`: resource limits for untrusted programs (rlimits, a pids cgroup).
@@ -38,6 +39,7 @@ pub mod labs;
 pub mod learner;
 #[cfg(unix)]
 pub mod limits;
+pub mod printed;
 pub mod process;
 pub mod progress;
 pub mod report;

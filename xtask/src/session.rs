@@ -16,6 +16,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::time::Instant;
 
 use crate::catalog::{Lab, Role, Step};
+use crate::printed;
 use crate::process::{Launch, Program, Signal, describe_status};
 use crate::transcript::{Expected, escape, first_difference};
 use crate::wire::{self, Dial, Ending};
@@ -1121,18 +1122,53 @@ impl Session {
         self.say("[corretor] fecha a entrada do cliente (Ctrl-D)");
     }
 
-    /// Waits until the client prints `text` and records whether it did.
+    /// Waits until the client prints a line ending exactly in `text` (see
+    /// `printed` for the rule) and records what it printed. Decides as soon as
+    /// the output does: a wrong line meant to be this one, or the client's exit,
+    /// ends the wait at once.
     pub async fn expect_printed(&mut self, text: &str) {
         let deadline = self.deadline();
-        let printed = match self.programs[slot(Role::Client)].as_ref() {
-            Some(program) => program.stdout.wait_for(text, deadline).await,
-            None => false,
+        let wanted = text.as_bytes();
+        let Some(program) = self.programs[slot(Role::Client)].as_mut() else {
+            self.say(format!("[cliente] não imprimiu {}", escape(wanted)));
+            return;
         };
-        let shown = escape(text.as_bytes());
-        if printed {
-            self.say(format!("[cliente] imprimiu {shown}"));
-        } else {
-            self.say(format!("[cliente] não imprimiu {shown}"));
+        let from = program.printed.0;
+        let verdict = program
+            .stdout
+            .wait_until(deadline, |out, closed| {
+                printed::judge(out, from, wanted, closed)
+            })
+            .await;
+        // At the deadline, the closest line is still worth showing.
+        let verdict = verdict.unwrap_or_else(|| {
+            match program
+                .stdout
+                .with_bytes(|out| printed::closest(out, from, wanted))
+            {
+                Some((line, defect)) => printed::Verdict::Wrong {
+                    line,
+                    defect,
+                    next: from,
+                },
+                None => printed::Verdict::Missing,
+            }
+        });
+        let shown = escape(wanted);
+        match verdict {
+            printed::Verdict::Matched { next } => {
+                program.printed.0 = next;
+                self.say(format!("[cliente] imprimiu {shown}"));
+            }
+            printed::Verdict::Wrong { line, defect, next } => {
+                program.printed.0 = next;
+                self.say(format!("[cliente] imprimiu {}", escape(&line)));
+                let (code, why) = explain_printed(defect, &line, wanted);
+                self.note(code, why);
+            }
+            printed::Verdict::Missing => {
+                self.say(format!("[cliente] não imprimiu {shown}"));
+            }
         }
     }
 
@@ -1227,4 +1263,53 @@ fn tail(text: &str, lines: usize) -> String {
     }
     out.push_str(&all[start..].join("\n"));
     out
+}
+
+/// The diagnosis of a printed line that was meant to be `wanted` and is not.
+fn explain_printed(defect: printed::Defect, line: &[u8], wanted: &[u8]) -> (&'static str, String) {
+    let esperado = escape(wanted);
+    match defect {
+        printed::Defect::Nul => {
+            let nuls = line.iter().filter(|&&b| b == 0).count();
+            (
+                "E-SAIDA-COM-NUL",
+                format!(
+                    "O cliente imprimiu {esperado} com {nuls} byte(s) nulo(s) (\\0) na mesma \
+                     linha, que o terminal não mostra: ele imprimiu o buffer inteiro (`&buf`) \
+                     em vez de só os bytes que o `read` devolveu (`&buf[..n]`)."
+                ),
+            )
+        }
+        printed::Defect::CarriageReturn => (
+            "E-SAIDA-COM-CR",
+            format!(
+                "A linha impressa tem um \\r (retorno de carro), invisível no terminal: \
+                 esperado só {esperado}. O cliente repassa um \\r que recebeu, ou termina a \
+                 linha com \\r\\n; tire-o (`trim_end`) e imprima com `println!`."
+            ),
+        ),
+        printed::Defect::Control => (
+            "E-SAIDA-COM-CONTROLE",
+            format!(
+                "A linha impressa tem bytes de controle (como o \\x1b das cores do terminal) \
+                 em volta de {esperado}. Imprima só o texto."
+            ),
+        ),
+        printed::Defect::CutShort => (
+            "E-SAIDA-PARTIDA",
+            format!(
+                "O cliente imprimiu só o começo da mensagem: esperado {esperado}. O corretor \
+                 envia as mensagens em pedaços (como a rede pode entregar), e o cliente tratou \
+                 um único `read` como a mensagem inteira. Leia até o \\n (`BufRead::read_line`) \
+                 ou até o servidor fechar (`read_to_end`)."
+            ),
+        ),
+        printed::Defect::TrailingText => (
+            "E-SAIDA-DIFERENTE",
+            format!(
+                "A linha deveria terminar em {esperado}, mas o cliente imprimiu mais texto \
+                 depois dele na mesma linha."
+            ),
+        ),
+    }
 }
