@@ -267,6 +267,47 @@ fn cliente_do_tutorial_em_python_passa() {
     assert_eq!(report.count(Status::Passed), 3);
 }
 
+/// Grades `command` (run from `tests/fixtures/<lab>/`) as the client of `lab`.
+fn client_only(lab: &str, command: &str, timeout_ms: u64) -> xtask::check::Report {
+    let lab = comum::lab(lab);
+    let target = comum::fixture(lab, None, Some(command));
+    comum::grade(lab, &target, comum::options(timeout_ms)).0
+}
+
+/// The received line of `step` that mentions what the client printed.
+fn printed_line<'a>(report: &'a xtask::check::Report, step: &str) -> &'a str {
+    report
+        .results
+        .iter()
+        .find(|r| r.step.id == step)
+        .and_then(|r| {
+            r.received
+                .iter()
+                .find(|l| l.starts_with("[cliente] imprimiu"))
+        })
+        .map_or("", String::as_str)
+}
+
+/// A client that prints its whole 1,024-byte buffer (the message, then ~1,000
+/// NULs) fails the first printed message, names the NULs, and the transcript
+/// shows them.
+#[test]
+fn cliente_que_imprime_o_buffer_inteiro_falha_pelos_nulos() {
+    let report = client_only("01", "python3 cliente_buffer_inteiro.py", 3000);
+    assert_fails_at(&report, "cliente-imprime", "E-SAIDA-COM-NUL");
+    let line = printed_line(&report, "cliente-imprime");
+    assert!(line.contains(r"Bem-vindo ao servidor!\0\0"), "{line}");
+}
+
+/// A client that ends its printed line with `\r\n` fails, and the `\r` is named.
+#[test]
+fn cliente_que_imprime_cr_falha_pelo_cr() {
+    let report = client_only("01", "python3 cliente_crlf.py", 3000);
+    assert_fails_at(&report, "cliente-imprime", "E-SAIDA-COM-CR");
+    let line = printed_line(&report, "cliente-imprime");
+    assert!(line.ends_with(r#"servidor!\r""#), "{line}");
+}
+
 // ---- laboratório 02 (echo) ----------------------------------------------------
 
 /// An echo server written independently (Python, bytes, threads) passes every
