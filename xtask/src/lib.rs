@@ -14,6 +14,7 @@
 //! - `process`: the learner's programs as child processes (process groups, bounded
 //!   output capture, always reaped).
 //! - `limits`: resource limits for untrusted programs (rlimits, a pids cgroup).
+//! - `faults`: the grader's replies to a client, cut into pieces at random points.
 //! - `wire`: loopback TCP with deadlines.
 //! - `compile`: building a lab crate.
 //! - `files`: the directory walk the tools share.
@@ -33,6 +34,7 @@ pub mod bench;
 pub mod catalog;
 pub mod check;
 pub mod compile;
+pub mod faults;
 pub mod files;
 pub mod grade;
 pub mod labs;

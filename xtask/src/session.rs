@@ -113,6 +113,9 @@ pub struct Conn {
     pub ending: Option<Ending>,
     /// Bytes read past the last line handed out (lines are framed here).
     pending: Vec<u8>,
+    /// Whether what the grader sends here is cut into pieces (see `faults`):
+    /// set on the connections where the grader plays the server.
+    faults: bool,
 }
 
 impl Conn {
@@ -124,6 +127,7 @@ impl Conn {
             stream,
             ending: None,
             pending: Vec::new(),
+            faults: false,
         }
     }
 }
@@ -159,6 +163,9 @@ pub struct Session {
     envs: [Vec<(String, String)>; 2],
     port: Option<u16>,
     pub rng: fastrand::Rng,
+    /// Where the grader's replies to a client are cut: from the seed too, but
+    /// apart from `rng`, so the random words do not depend on the cuts.
+    fault_rng: fastrand::Rng,
     redactions: Vec<(String, String)>,
     random_count: usize,
     results: Vec<StepResult>,
@@ -175,6 +182,9 @@ fn slot(role: Role) -> usize {
     }
 }
 
+/// Mixed into the run's seed for the fault plan (any constant would do).
+const FAULT_SEED: u64 = 0x5eed_fa17_c0de_0001;
+
 /// Cap on what one read-until-close keeps: far more than any lab's reply.
 const READ_CAP: usize = 1024 * 1024;
 
@@ -190,6 +200,7 @@ impl Session {
         Session {
             lab,
             rng: fastrand::Rng::with_seed(opts.seed),
+            fault_rng: fastrand::Rng::with_seed(opts.seed ^ FAULT_SEED),
             opts,
             expected,
             launches: [server, client],
@@ -1016,7 +1027,9 @@ impl Session {
         match outcome {
             Ok(Ok(Ok((stream, _)))) => {
                 self.say("[cliente] conectou ao corretor");
-                Ok(Conn::new("corretor", stream))
+                let mut conn = Conn::new("corretor", stream);
+                conn.faults = true;
+                Ok(conn)
             }
             Ok(Ok(Err(error))) => {
                 self.say(format!(
@@ -1052,29 +1065,62 @@ impl Session {
         }
     }
 
-    /// Sends bytes on a connection the grader holds, recording `→`.
+    /// Sends bytes on a connection the grader holds, recording `→`. Where the
+    /// grader plays the server, they go in pieces cut at random (see `faults`).
     pub async fn send(&mut self, conn: &mut Conn, bytes: &[u8]) -> Flow {
+        self.send_together(conn, &[bytes]).await
+    }
+
+    /// Sends messages that the protocol puts one right after the other. Where the
+    /// grader plays the server they form one stream cut at random points, so two
+    /// may arrive in one read; elsewhere, one write.
+    pub async fn send_together(&mut self, conn: &mut Conn, messages: &[&[u8]]) -> Flow {
         let actor = conn.actor.clone();
-        let written = tokio::time::timeout(self.opts.timeout, conn.stream.write_all(bytes)).await;
-        match written {
-            Ok(Ok(())) => {
-                self.say(format!("[{actor}] → {}", escape(bytes)));
-                Ok(())
-            }
-            Ok(Err(error)) => {
+        let bytes = messages.concat();
+        let cuts = if conn.faults {
+            crate::faults::cuts(&mut self.fault_rng, bytes.len())
+        } else {
+            Vec::new()
+        };
+        let pieces = crate::faults::pieces(bytes.len(), &cuts);
+        let shown: Vec<String> = messages.iter().map(|m| escape(m)).collect();
+        let mut shown = shown.join(" + ");
+        match (cuts.is_empty(), messages.len()) {
+            (true, _) => {}
+            (false, 1) => shown.push_str(" (em pedaços sorteados)"),
+            (false, _) => shown.push_str(" (juntas, em pedaços sorteados)"),
+        }
+        if !cuts.is_empty() {
+            let each: Vec<String> = pieces.iter().map(|r| escape(&bytes[r.clone()])).collect();
+            self.trace(&format!("[{actor}] pedaços: {}", each.join(" + ")));
+        }
+        for (index, range) in pieces.iter().enumerate() {
+            let piece = &bytes[range.clone()];
+            let written =
+                tokio::time::timeout(self.opts.timeout, conn.stream.write_all(piece)).await;
+            let problem = match written {
+                Ok(Ok(())) => None,
+                Ok(Err(error)) => Some(wire::describe_error(&error)),
+                Err(_) => Some("o outro lado não lê".to_owned()),
+            };
+            if let Some(problem) = problem {
+                if index == 0 {
+                    self.say(format!("[{actor}] não conseguiu enviar: {problem}"));
+                    return Err(self.fail().await);
+                }
+                // The client left after a first piece: what it printed tells why.
                 self.say(format!(
-                    "[{actor}] não conseguiu enviar: {}",
-                    wire::describe_error(&error)
+                    "[{actor}] → {shown}: a conexão caiu depois de {index} de {} pedaços ({problem})",
+                    pieces.len()
                 ));
-                Err(self.fail().await)
+                return Ok(());
             }
-            Err(_) => {
-                self.say(format!(
-                    "[{actor}] não conseguiu enviar: o outro lado não lê"
-                ));
-                Err(self.fail().await)
+            if index + 1 < pieces.len() {
+                crate::faults::wait_until_read(&conn.stream, crate::faults::PIECE_PACING).await;
             }
         }
+        self.say(format!("[{actor}] → {shown}"));
+        Ok(())
     }
 
     /// Closes a connection the grader holds (the peer sees EOF).
