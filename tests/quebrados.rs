@@ -254,17 +254,14 @@ fn servidor_do_tutorial_em_python_passa() {
     assert_eq!(&statuses[4..], &[Status::Skipped; 3]);
 }
 
-/// The tutorial's client (one `recv`) passes lab 01's client steps.
+/// The tutorial's client (one `recv` taken as the whole message) gets the
+/// welcome in pieces, as a real network may deliver it, and prints only the
+/// first: it fails the first printed message, named as a cut message.
 #[test]
-fn cliente_do_tutorial_em_python_passa() {
-    let lab = comum::lab("01");
-    let (report, _) = comum::grade(
-        lab,
-        &comum::fixture(lab, None, Some("python3 cliente_basico.py")),
-        comum::options(5000),
-    );
-    assert!(report.passed(), "{}", comum::describe(&report));
-    assert_eq!(report.count(Status::Passed), 3);
+fn cliente_do_tutorial_em_python_imprime_so_o_primeiro_pedaco() {
+    let report = client_only("01", "python3 cliente_basico.py", 3000);
+    assert_fails_at(&report, "cliente-imprime", "E-SAIDA-PARTIDA");
+    assert_eq!(report.results[4].status, Status::Passed);
 }
 
 /// Grades `command` (run from `tests/fixtures/<lab>/`) as the client of `lab`.
@@ -286,6 +283,29 @@ fn printed_line<'a>(report: &'a xtask::check::Report, step: &str) -> &'a str {
                 .find(|l| l.starts_with("[cliente] imprimiu"))
         })
         .map_or("", String::as_str)
+}
+
+/// Lab 02's echo client that takes one `recv` as the whole reply prints a cut
+/// reply: it fails the first client step with `E-SAIDA-PARTIDA`, at once (the
+/// printed line already decides), whatever the seed cuts.
+#[test]
+fn cliente_echo_de_um_recv_falha_na_resposta_partida() {
+    for seed in [42, 7, 1234] {
+        let lab = comum::lab("02");
+        let target = comum::fixture(lab, None, Some("python3 cliente_um_recv.py"));
+        let opts = Options {
+            seed,
+            ..comum::options(5000)
+        };
+        let (report, _) = comum::grade(lab, &target, opts);
+        assert_fails_at(&report, "cliente-envia", "E-SAIDA-PARTIDA");
+        let step = report.results.iter().find(|r| r.step.id == "cliente-envia").unwrap();
+        assert!(
+            step.elapsed < Duration::from_millis(1500),
+            "semente {seed}: {:?} para decidir o que já estava decidido",
+            step.elapsed
+        );
+    }
 }
 
 /// A client that prints its whole 1,024-byte buffer (the message, then ~1,000
