@@ -299,7 +299,11 @@ fn cliente_echo_de_um_recv_falha_na_resposta_partida() {
         };
         let (report, _) = comum::grade(lab, &target, opts);
         assert_fails_at(&report, "cliente-envia", "E-SAIDA-PARTIDA");
-        let step = report.results.iter().find(|r| r.step.id == "cliente-envia").unwrap();
+        let step = report
+            .results
+            .iter()
+            .find(|r| r.step.id == "cliente-envia")
+            .unwrap();
         assert!(
             step.elapsed < Duration::from_millis(1500),
             "semente {seed}: {:?} para decidir o que já estava decidido",
@@ -383,11 +387,51 @@ fn eco_por_leitura_em_rust_falha_na_linha_longa() {
     assert_fails_at(&report, "linha-longa", "E-ECO-FRAGMENTADO");
 }
 
-/// Serves one client then exits: step 3, and the grader says it exited.
+/// Serves one client then exits: it fails when the second client (step 2)
+/// comes, and the grader says it exited.
 #[test]
 fn eco_de_um_cliente_so_falha_no_segundo_cliente() {
     let report = server_only("02", "python3 eco.py um-cliente", 2000);
-    assert_fails_at(&report, "segundo-cliente", "E-PROGRAMA-TERMINOU");
+    // Step 1 is a whole conversation (its client closes): the server must then
+    // be there for the next client, from step 2 on.
+    assert_fails_at(&report, "varias-linhas", "E-PROGRAMA-TERMINOU");
+}
+
+/// A reply with an extra `\n` (`Echo: x\n\n`) fails the first step, named as
+/// extra bytes after the reply, not the next step as a missing loop.
+#[test]
+fn eco_com_linha_a_mais_falha_no_primeiro_passo() {
+    let report = server_only("02", "python3 eco.py linha-a-mais", 2000);
+    assert_fails_at(&report, "uma-linha", "E-BYTES-A-MAIS");
+    let note = &report.results[0].notes[0].text;
+    assert!(
+        note.contains(r#"1 byte(s) a mais depois dela: "\n""#),
+        "{note}"
+    );
+}
+
+/// A wrong byte deep inside the 70,000-byte line is located truthfully: counted
+/// in the real bytes, and inside the placeholder that stands for them.
+#[test]
+fn byte_trocado_na_linha_longa_tem_a_posicao_verdadeira() {
+    let report = server_only("02", "python3 eco.py troca-um-byte", 2000);
+    assert_fails_at(&report, "linha-longa", "E-BYTES-DIFERENTES");
+    let step = report
+        .results
+        .iter()
+        .find(|r| r.step.id == "linha-longa")
+        .unwrap();
+    let note = &step
+        .notes
+        .iter()
+        .find(|n| n.code == "E-BYTES-DIFERENTES")
+        .unwrap()
+        .text;
+    // "Echo: " is 6 bytes: the 1,001st byte of the line is the 1,007th of the reply.
+    assert!(
+        note.contains("no byte 1007 (contando do 1) (o byte 1001 de <texto-6>"),
+        "{note}"
+    );
 }
 
 // ---- laboratório 03 (chat) ----------------------------------------------------

@@ -142,11 +142,17 @@ mod tests {
     #[test]
     fn the_receive_queue_of_a_real_socket_is_found() {
         let addr: SocketAddr = "127.0.0.1:8080".parse().unwrap();
-        assert_eq!(kernel_address(addr), format!("{:08X}:1F90", u32::from_ne_bytes([127, 0, 0, 1])));
+        assert_eq!(
+            kernel_address(addr),
+            format!("{:08X}:1F90", u32::from_ne_bytes([127, 0, 0, 1]))
+        );
         let table = "  sl  local_address rem_address   st tx_queue rx_queue\n   \
                      0: 0100007F:1F90 0100007F:C350 01 00000000:0000000A 00:00000000 00000000\n";
         if cfg!(target_endian = "little") {
-            assert_eq!(receive_queue(table, "0100007F:1F90", "0100007F:C350"), Some(10));
+            assert_eq!(
+                receive_queue(table, "0100007F:1F90", "0100007F:C350"),
+                Some(10)
+            );
         }
         assert_eq!(receive_queue(table, "0100007F:1F90", "0100007F:C351"), None);
 
@@ -154,7 +160,12 @@ mod tests {
         let mut sender = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
         let (receiver, _) = listener.accept().unwrap();
         std::io::Write::write_all(&mut sender, b"12345").unwrap();
-        let unread = || unread_by(receiver.local_addr().unwrap(), receiver.peer_addr().unwrap());
+        let unread = || {
+            unread_by(
+                receiver.local_addr().unwrap(),
+                receiver.peer_addr().unwrap(),
+            )
+        };
         // Delivery on loopback is immediate, but give the kernel a bounded moment.
         let deadline = std::time::Instant::now() + Duration::from_secs(2);
         while unread() != Some(5) && std::time::Instant::now() < deadline {

@@ -148,6 +148,9 @@ struct Current {
     index: usize,
     signals: Vec<Signal>,
     lines: Vec<String>,
+    /// The same lines before long ones are abbreviated: a difference is
+    /// located in the real bytes, not in the abbreviation.
+    full_lines: Vec<String>,
     notes: Vec<Note>,
     started: Instant,
     forced_failure: bool,
@@ -246,6 +249,7 @@ impl Session {
             index,
             signals: Vec::new(),
             lines: Vec::new(),
+            full_lines: Vec::new(),
             notes: Vec::new(),
             started: Instant::now(),
             forced_failure: false,
@@ -282,7 +286,7 @@ impl Session {
         if !passed {
             // After the scenario's own diagnoses, which name the cause more precisely.
             if let Some((code, text)) =
-                first_difference(&expected, &current.lines, &self.redactions)
+                first_difference(&expected, &current.full_lines, &self.redactions)
             {
                 current.notes.push(Note { code, text });
             }
@@ -392,12 +396,13 @@ impl Session {
         for (value, placeholder) in &self.redactions {
             line = line.replace(value.as_str(), placeholder);
         }
-        let line = abbreviate(&line);
+        let short = abbreviate(&line);
         // Only what happens inside a step is compared, so only that is recorded.
         if let Some(current) = self.current.as_mut() {
-            self.transcript.push_str(&line);
+            self.transcript.push_str(&short);
             self.transcript.push('\n');
-            current.lines.push(line);
+            current.lines.push(short);
+            current.full_lines.push(line);
         }
     }
 
@@ -696,6 +701,8 @@ impl Session {
         let verbose = self.opts.verbose;
         let started = self.step_started();
         let actor = conn.actor.clone();
+        // What was already read past the last line belongs to this read too.
+        let earlier = std::mem::take(&mut conn.pending);
         let (data, ending) =
             wire::read_until_close(&mut conn.stream, READ_CAP, deadline, |chunk| {
                 if verbose {
@@ -708,6 +715,7 @@ impl Session {
                 }
             })
             .await;
+        let data = [earlier, data].concat();
         self.record(&format!("[{actor}] ← {}", escape(&data)));
         if matches!(ending, Ending::TooMuch) {
             self.note(
