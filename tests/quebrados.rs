@@ -312,6 +312,25 @@ fn cliente_echo_de_um_recv_falha_na_resposta_partida() {
     }
 }
 
+/// An echo client reading into a 16-byte buffer prints a cut reply and stays
+/// running (waiting on its keyboard): the printed line already decides, so the
+/// step fails at once, not at the 5 s deadline.
+#[test]
+fn cliente_echo_com_buffer_curto_falha_na_hora() {
+    let report = client_only("02", "python3 cliente_um_recv.py 16", 5000);
+    assert_fails_at(&report, "cliente-envia", "E-SAIDA-PARTIDA");
+    let step = report
+        .results
+        .iter()
+        .find(|r| r.step.id == "cliente-envia")
+        .unwrap();
+    assert!(
+        step.elapsed < Duration::from_millis(1500),
+        "{:?}",
+        step.elapsed
+    );
+}
+
 /// A client that prints its whole 1,024-byte buffer (the message, then ~1,000
 /// NULs) fails the first printed message, names the NULs, and the transcript
 /// shows them.
@@ -407,6 +426,38 @@ fn eco_com_linha_a_mais_falha_no_primeiro_passo() {
     assert!(
         note.contains(r#"1 byte(s) a mais depois dela: "\n""#),
         "{note}"
+    );
+}
+
+/// A server that exits without replying while a child it forked keeps the
+/// connection open: the step fails as soon as it exits, not at the 5 s deadline,
+/// says so, and the child is taken down with it.
+#[test]
+fn servidor_que_sai_sem_responder_falha_na_hora() {
+    let pid_file = std::env::temp_dir().join(format!(
+        "tomada-{}-sai_deixando_filho.pids",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_file(&pid_file);
+    let command = format!(
+        "TOMADA_PID_ARQUIVO={} python3 sai_deixando_filho.py",
+        pid_file.display()
+    );
+    let report = server_only("02", &command, 5000);
+    assert_nothing_left(&pid_file);
+    assert_fails_at(&report, "uma-linha", "E-PROGRAMA-TERMINOU");
+    let step = &report.results[0];
+    assert!(
+        step.received
+            .iter()
+            .any(|l| l.contains("terminou com código 3 sem enviar uma linha")),
+        "{}",
+        comum::describe(&report)
+    );
+    assert!(
+        step.elapsed < Duration::from_millis(1500),
+        "{:?}",
+        step.elapsed
     );
 }
 

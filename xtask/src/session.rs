@@ -116,6 +116,8 @@ pub struct Conn {
     /// Whether what the grader sends here is cut into pieces (see `faults`):
     /// set on the connections where the grader plays the server.
     faults: bool,
+    /// Whose program is at the other end: a read watches it, in case it exits.
+    peer: Role,
 }
 
 impl Conn {
@@ -128,6 +130,7 @@ impl Conn {
             ending: None,
             pending: Vec::new(),
             faults: false,
+            peer: Role::Server,
         }
     }
 }
@@ -807,7 +810,17 @@ impl Session {
             let outcome = if conn.pending.len() > READ_CAP {
                 None
             } else {
-                Some(tokio::time::timeout_at(deadline, conn.stream.read(&mut chunk)).await)
+                match self.read_watching_peer(conn, &mut chunk, deadline).await {
+                    Ok(read) => Some(read),
+                    Err(exited) => {
+                        let partial = std::mem::take(&mut conn.pending);
+                        if !partial.is_empty() {
+                            self.record(&format!("[{actor}] ← {}", escape(&partial)));
+                        }
+                        self.say(format!("[{actor}] {exited}"));
+                        return partial;
+                    }
+                }
             };
             let partial = std::mem::take(&mut conn.pending);
             let ended = match outcome {
@@ -851,6 +864,41 @@ impl Session {
             self.say(format!("[{actor}] {ended}"));
             return partial;
         }
+    }
+
+    /// One read on `conn`, watching the program at the other end: if it exits
+    /// while the connection stays open (a child it forked still holds it), no
+    /// line can come any more, and waiting for the deadline would only hide
+    /// that. `Err` says so, once what it wrote before exiting has been read.
+    async fn read_watching_peer(
+        &mut self,
+        conn: &mut Conn,
+        buf: &mut [u8],
+        deadline: Instant,
+    ) -> Result<Result<std::io::Result<usize>, tokio::time::error::Elapsed>, String> {
+        let read = tokio::time::timeout_at(deadline, conn.stream.read(buf));
+        let Some(program) = self.programs[slot(conn.peer)].as_mut() else {
+            return Ok(read.await);
+        };
+        let status = tokio::select! {
+            // Bytes or an EOF already there come first: they are the answer.
+            biased;
+            read = read => return Ok(read),
+            status = program.wait() => status.ok(),
+        };
+        // Everything it wrote before exiting is already in our socket.
+        match conn.stream.try_read(buf) {
+            Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => {}
+            other => return Ok(Ok(other)),
+        }
+        let how = status.map_or("terminou".to_owned(), |s| {
+            format!("terminou com {}", describe_status(s))
+        });
+        Err(format!(
+            "o {} {how} sem enviar uma linha completa (a conexão continua aberta: outro \
+             processo, um filho dele, ainda a segura)",
+            conn.peer.label()
+        ))
     }
 
     /// Reads `count` lines without recording them (bulk steps record a summary).
@@ -1037,6 +1085,7 @@ impl Session {
                 self.say("[cliente] conectou ao corretor");
                 let mut conn = Conn::new("corretor", stream);
                 conn.faults = true;
+                conn.peer = Role::Client;
                 Ok(conn)
             }
             Ok(Ok(Err(error))) => {

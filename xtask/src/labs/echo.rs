@@ -56,7 +56,13 @@ async fn servidor(s: &mut Session) -> Flow {
     s.start(Role::Server).await?;
     let mut unico = s.connect("cliente 1").await?;
     let linha = format!("olá {}", s.random_word());
-    round_trip(s, &mut unico, &linha).await?;
+    s.send(&mut unico, format!("{linha}\n").as_bytes()).await?;
+    let reply = s.receive_line(&mut unico).await;
+    diagnose_pieces(s, &reply);
+    if !reply.ends_with(b"\n") {
+        // No reply: the step has failed already, and there is nothing to close on.
+        return Err(s.fail().await);
+    }
     if unico.stream.shutdown().await.is_err() {
         s.say("[cliente 1] não conseguiu fechar o lado de escrita");
         return Err(s.fail().await);
