@@ -1357,8 +1357,14 @@ fn looks_like_addr_in_use(stderr: &str) -> bool {
 }
 
 /// The last `lines` lines of a text.
+/// Control bytes are shown escaped (`\0`, `\r`, `\x1b`), as in the transcript:
+/// printed raw, a terminal would hide them, and they may be the very defect.
 fn tail(text: &str, lines: usize) -> String {
-    let all: Vec<&str> = text.trim_end().lines().collect();
+    let all: Vec<String> = text
+        .trim_end_matches('\n')
+        .split('\n')
+        .map(visible)
+        .collect();
     let start = all.len().saturating_sub(lines);
     let mut out = String::new();
     if start > 0 {
@@ -1366,6 +1372,17 @@ fn tail(text: &str, lines: usize) -> String {
     }
     out.push_str(&all[start..].join("\n"));
     out
+}
+
+/// One line of a program's output with its invisible characters escaped, and
+/// abbreviated if long.
+fn visible(line: &str) -> String {
+    if !line.chars().any(|c| c.is_control() && c != '\t') {
+        return abbreviate(line);
+    }
+    // Written as the transcript writes bytes, without the surrounding quotes.
+    let quoted = escape(line.as_bytes());
+    abbreviate(&quoted[1..quoted.len() - 1])
 }
 
 /// The diagnosis of a printed line that was meant to be `wanted` and is not.
