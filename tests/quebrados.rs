@@ -406,14 +406,11 @@ fn eco_por_leitura_em_rust_falha_na_linha_longa() {
     assert_fails_at(&report, "linha-longa", "E-ECO-FRAGMENTADO");
 }
 
-/// Serves one client then exits: it fails when the second client (step 2)
-/// comes, and the grader says it exited.
+/// Serves one client then exits: step 3, and the grader says it exited.
 #[test]
 fn eco_de_um_cliente_so_falha_no_segundo_cliente() {
     let report = server_only("02", "python3 eco.py um-cliente", 2000);
-    // Step 1 is a whole conversation (its client closes): the server must then
-    // be there for the next client, from step 2 on.
-    assert_fails_at(&report, "varias-linhas", "E-PROGRAMA-TERMINOU");
+    assert_fails_at(&report, "segundo-cliente", "E-PROGRAMA-TERMINOU");
 }
 
 /// A reply with an extra `\n` (`Echo: x\n\n`) fails the first step, named as
@@ -486,6 +483,42 @@ fn byte_trocado_na_linha_longa_tem_a_posicao_verdadeira() {
 }
 
 // ---- laboratório 03 (chat) ----------------------------------------------------
+
+/// A chat client that takes each `recv` as one message prints a message cut in
+/// two lines when the grader's lines arrive in pieces: it fails `cliente-recebe`
+/// with `E-SAIDA-PARTIDA`, at once. The same client joining bytes up to the
+/// `\n` passes every client step: the pieces are no obstacle to a right client.
+#[test]
+fn cliente_de_chat_que_le_por_recv_falha_na_mensagem_partida() {
+    for seed in [42, 7, 1234] {
+        let lab = comum::lab("03");
+        let opts = Options {
+            seed,
+            ..comum::options(5000)
+        };
+        let broken = comum::fixture(lab, None, Some("python3 cliente_recv.py"));
+        let (report, _) = comum::grade(lab, &broken, opts.clone());
+        assert_fails_at(&report, "cliente-recebe", "E-SAIDA-PARTIDA");
+        let step = report
+            .results
+            .iter()
+            .find(|r| r.step.id == "cliente-recebe")
+            .unwrap();
+        assert!(
+            step.elapsed < Duration::from_millis(1500),
+            "semente {seed}: {:?}",
+            step.elapsed
+        );
+
+        let right = comum::fixture(lab, None, Some("python3 cliente_recv.py linhas"));
+        let (report, _) = comum::grade(lab, &right, opts);
+        assert!(
+            report.passed(),
+            "semente {seed}: {}",
+            comum::describe(&report)
+        );
+    }
+}
 
 /// A chat server written independently (Python, `queue`, makefile) passes every
 /// server step.

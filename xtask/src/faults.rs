@@ -27,23 +27,35 @@ use tokio::time::Instant;
 /// condition of the step: a correct client passes either way.
 pub const PIECE_PACING: Duration = Duration::from_millis(100);
 
-/// Where to cut a message of `len` bytes: one or two cuts, sorted, each strictly
-/// inside. The first falls in the middle half, so that what a careless client
-/// prints is a recognisable beginning of the message, not a single letter.
-pub fn cuts(rng: &mut fastrand::Rng, len: usize) -> Vec<usize> {
+/// Where to cut `len` bytes, the messages in them ending at `boundaries`: one
+/// or two cuts, sorted, each strictly inside. The first falls in the middle
+/// half of the first message, so that what a careless client prints is a
+/// recognisable beginning of it, not a single letter. No cut falls on a
+/// boundary between messages: there it would only deliver whole messages, and
+/// test nothing.
+pub fn cuts(rng: &mut fastrand::Rng, len: usize, boundaries: &[usize]) -> Vec<usize> {
     if len < 2 {
         return Vec::new();
     }
-    let low = (len / 4).max(1);
-    let high = (len * 3 / 4).clamp(low, len - 1);
+    let first = boundaries
+        .first()
+        .copied()
+        .filter(|&end| (2..=len).contains(&end))
+        .unwrap_or(len);
+    let low = (first / 4).max(1);
+    let high = (first * 3 / 4).clamp(low, first - 1);
     let mut cuts = vec![rng.usize(low..=high)];
     if len >= 3 && rng.bool() {
-        let other = rng.usize(1..len);
-        if other != cuts[0] {
-            cuts.push(other);
+        cuts.push(rng.usize(1..len));
+    }
+    for cut in &mut cuts {
+        if boundaries.contains(cut) {
+            *cut = if *cut + 1 < len { *cut + 1 } else { *cut - 1 };
         }
     }
+    cuts.retain(|&c| c > 0 && c < len);
     cuts.sort_unstable();
+    cuts.dedup();
     cuts
 }
 
@@ -120,21 +132,25 @@ fn kernel_address(addr: SocketAddr) -> String {
 mod tests {
     use super::*;
 
-    /// Cuts stay inside the message, the first in its middle half; the same
-    /// seed gives the same cuts.
+    /// Cuts stay inside the message, the first in its middle half, never on a
+    /// boundary between messages; the same seed gives the same cuts.
     #[test]
     fn cuts_are_inside_and_replayable() {
         for seed in 0..200 {
             let mut rng = fastrand::Rng::with_seed(seed);
-            let cuts = cuts(&mut rng, 40);
+            let cuts = cuts(&mut rng, 40, &[40]);
             assert!(!cuts.is_empty() && cuts.len() <= 2, "{cuts:?}");
             assert!(cuts.iter().all(|&c| (1..40).contains(&c)), "{cuts:?}");
             assert!(cuts.iter().any(|&c| (10..=30).contains(&c)), "{cuts:?}");
-            let again = super::cuts(&mut fastrand::Rng::with_seed(seed), 40);
+            let again = super::cuts(&mut fastrand::Rng::with_seed(seed), 40, &[40]);
             assert_eq!(cuts, again);
+            // Two messages of 20 bytes: the first cut inside the first one, none between.
+            let two = super::cuts(&mut fastrand::Rng::with_seed(seed), 40, &[20, 40]);
+            assert!(two.iter().any(|c| (5..=15).contains(c)), "{two:?}");
+            assert!(!two.contains(&20), "{two:?}");
         }
-        assert_eq!(cuts(&mut fastrand::Rng::with_seed(1), 2), vec![1]);
-        assert!(cuts(&mut fastrand::Rng::with_seed(1), 1).is_empty());
+        assert_eq!(cuts(&mut fastrand::Rng::with_seed(1), 2, &[]), vec![1]);
+        assert!(cuts(&mut fastrand::Rng::with_seed(1), 1, &[]).is_empty());
         assert_eq!(pieces(10, &[3, 7]), vec![0..3, 3..7, 7..10]);
     }
 

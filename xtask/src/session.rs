@@ -866,6 +866,40 @@ impl Session {
         }
     }
 
+    /// After a reply: the bytes the peer has already sent beyond it, taken
+    /// without waiting (a correct program sends nothing unasked, so no event
+    /// is due). Any are recorded as a `←` line and named, so that an extra
+    /// `\n` fails the step of the reply it follows, instead of passing for the
+    /// next reply. What is still on its way is for the next read to see.
+    pub fn expect_nothing_more(&mut self, conn: &mut Conn) {
+        let mut extra = std::mem::take(&mut conn.pending);
+        let mut chunk = [0u8; 4096];
+        // An EOF or an error stays for the next read, which will report it.
+        while extra.len() < READ_CAP
+            && let Ok(n) = conn.stream.try_read(&mut chunk)
+            && n > 0
+        {
+            extra.extend_from_slice(&chunk[..n]);
+        }
+        if extra.is_empty() {
+            return;
+        }
+        let actor = conn.actor.clone();
+        self.record(&format!(
+            "[{actor}] ← {} (depois da resposta)",
+            escape(&extra)
+        ));
+        self.note(
+            "E-BYTES-A-MAIS",
+            format!(
+                "A resposta chegou inteira, mas vieram {} byte(s) a mais depois dela: {}. \
+                 Para cada linha recebida vai exatamente uma linha de resposta.",
+                extra.len(),
+                escape(&extra[..extra.len().min(40)])
+            ),
+        );
+    }
+
     /// One read on `conn`, watching the program at the other end: if it exits
     /// while the connection stays open (a child it forked still holds it), no
     /// line can come any more, and waiting for the deadline would only hide
@@ -1135,7 +1169,14 @@ impl Session {
         let actor = conn.actor.clone();
         let bytes = messages.concat();
         let cuts = if conn.faults {
-            crate::faults::cuts(&mut self.fault_rng, bytes.len())
+            let boundaries: Vec<usize> = messages
+                .iter()
+                .scan(0, |end, m| {
+                    *end += m.len();
+                    Some(*end)
+                })
+                .collect();
+            crate::faults::cuts(&mut self.fault_rng, bytes.len(), &boundaries)
         } else {
             Vec::new()
         };
