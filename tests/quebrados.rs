@@ -484,6 +484,33 @@ fn byte_trocado_na_linha_longa_tem_a_posicao_verdadeira() {
 
 // ---- laboratório 03 (chat) ----------------------------------------------------
 
+/// A chat server that never answers a nickname already in use: the first wait
+/// of the step runs out, and then the step's other waits (the second prompt,
+/// the welcome, the others' notices) take what is there without waiting the
+/// whole deadline again. Before, each cost the full deadline.
+#[test]
+fn chat_mudo_no_apelido_em_uso_espera_o_prazo_uma_vez_so() {
+    let report = server_only("03", "python3 chat.py cala-no-apelido-em-uso", 1000);
+    assert_fails_at(&report, "apelido-em-uso", "E-SEM-RESPOSTA");
+    let step = report
+        .results
+        .iter()
+        .find(|r| r.step.id == "apelido-em-uso")
+        .unwrap();
+    assert!(
+        step.elapsed < Duration::from_millis(1900),
+        "{:?}",
+        step.elapsed
+    );
+    assert!(
+        step.received
+            .iter()
+            .any(|l| l.contains("não esperei de novo")),
+        "{}",
+        comum::describe(&report)
+    );
+}
+
 /// A chat client that takes each `recv` as one message prints a message cut in
 /// two lines when the grader's lines arrive in pieces: it fails `cliente-recebe`
 /// with `E-SAIDA-PARTIDA`, at once. The same client joining bytes up to the

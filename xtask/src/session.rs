@@ -157,6 +157,10 @@ struct Current {
     notes: Vec<Note>,
     started: Instant,
     forced_failure: bool,
+    /// A wait of this step already ran out: the step has failed, and the
+    /// conversation is out of step, so later reads take only what is there
+    /// instead of waiting the whole deadline again.
+    gave_up: bool,
 }
 
 pub struct Session {
@@ -256,6 +260,7 @@ impl Session {
             notes: Vec::new(),
             started: Instant::now(),
             forced_failure: false,
+            gave_up: false,
         });
         self.trace(&format!("── passo {}: {id}", index + 1));
         Ok(())
@@ -900,6 +905,17 @@ impl Session {
         );
     }
 
+    /// Whether a wait of the current step already ran out (see `Current::gave_up`).
+    fn gave_up(&self) -> bool {
+        self.current.as_ref().is_some_and(|c| c.gave_up)
+    }
+
+    fn give_up_if(&mut self, timed_out: bool) {
+        if let Some(current) = self.current.as_mut() {
+            current.gave_up |= timed_out;
+        }
+    }
+
     /// One read on `conn`, watching the program at the other end: if it exits
     /// while the connection stays open (a child it forked still holds it), no
     /// line can come any more, and waiting for the deadline would only hide
@@ -910,15 +926,31 @@ impl Session {
         buf: &mut [u8],
         deadline: Instant,
     ) -> Result<Result<std::io::Result<usize>, tokio::time::error::Elapsed>, String> {
+        if self.gave_up() {
+            return match conn.stream.try_read(buf) {
+                Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => Err(
+                    "nada mais tinha chegado (o passo já tinha falhado por tempo: não esperei de novo)"
+                        .to_owned(),
+                ),
+                other => Ok(Ok(other)),
+            };
+        }
         let read = tokio::time::timeout_at(deadline, conn.stream.read(buf));
-        let Some(program) = self.programs[slot(conn.peer)].as_mut() else {
-            return Ok(read.await);
+        let outcome = match self.programs[slot(conn.peer)].as_mut() {
+            None => Ok(read.await),
+            Some(program) => tokio::select! {
+                // Bytes or an EOF already there come first: they are the answer.
+                biased;
+                read = read => Ok(read),
+                status = program.wait() => Err(status.ok()),
+            },
         };
-        let status = tokio::select! {
-            // Bytes or an EOF already there come first: they are the answer.
-            biased;
-            read = read => return Ok(read),
-            status = program.wait() => status.ok(),
+        let status = match outcome {
+            Ok(read) => {
+                self.give_up_if(read.is_err());
+                return Ok(read);
+            }
+            Err(status) => status,
         };
         // Everything it wrote before exiting is already in our socket.
         match conn.stream.try_read(buf) {
@@ -1271,7 +1303,12 @@ impl Session {
     /// the output does: a wrong line meant to be this one, or the client's exit,
     /// ends the wait at once.
     pub async fn expect_printed(&mut self, text: &str) {
-        let deadline = self.deadline();
+        // Once a wait of the step has run out, only what was printed counts.
+        let deadline = if self.gave_up() {
+            Instant::now()
+        } else {
+            self.deadline()
+        };
         let wanted = text.as_bytes();
         let Some(program) = self.programs[slot(Role::Client)].as_mut() else {
             self.say(format!("[cliente] não imprimiu {}", escape(wanted)));
@@ -1284,6 +1321,7 @@ impl Session {
                 printed::judge(out, from, wanted, closed)
             })
             .await;
+        let timed_out = verdict.is_none();
         // At the deadline, the closest line is still worth showing.
         let verdict = verdict.unwrap_or_else(|| {
             match program
@@ -1314,6 +1352,7 @@ impl Session {
                 self.say(format!("[cliente] não imprimiu {shown}"));
             }
         }
+        self.give_up_if(timed_out);
     }
 
     /// The client leaves: the grader sees its connection close, the program
