@@ -312,6 +312,14 @@ fn cliente_echo_de_um_recv_falha_na_resposta_partida() {
     }
 }
 
+/// Lab 04's client steps cut the replies too: the one-`recv` echo client fails
+/// its first step the same way.
+#[test]
+fn cliente_robusto_de_um_recv_falha_na_resposta_partida() {
+    let report = client_only("04", "python3 ../02-echo/cliente_um_recv.py", 5000);
+    assert_fails_at(&report, "cliente-eco", "E-SAIDA-PARTIDA");
+}
+
 /// An echo client reading into a 16-byte buffer prints a cut reply and stays
 /// running (waiting on its keyboard): the printed line already decides, so the
 /// step fails at once, not at the 5 s deadline.
@@ -515,15 +523,22 @@ fn chat_mudo_no_apelido_em_uso_espera_o_prazo_uma_vez_so() {
 /// two lines when the grader's lines arrive in pieces: it fails `cliente-recebe`
 /// with `E-SAIDA-PARTIDA`, at once. The same client joining bytes up to the
 /// `\n` passes every client step: the pieces are no obstacle to a right client.
+/// Lab 05 grades its client with the same steps: the same two clients.
 #[test]
 fn cliente_de_chat_que_le_por_recv_falha_na_mensagem_partida() {
-    for seed in [42, 7, 1234] {
-        let lab = comum::lab("03");
+    for (lab, seed) in [("03", 42), ("03", 7), ("03", 1234), ("05", 42)] {
+        let lab = comum::lab(lab);
         let opts = Options {
             seed,
             ..comum::options(5000)
         };
-        let broken = comum::fixture(lab, None, Some("python3 cliente_recv.py"));
+        // The fixture lives with lab 03's; it is run from there for lab 05 too.
+        let from_03 = |command: &str| {
+            let mut target = comum::fixture(lab, None, Some(command));
+            target.cmd_cwd = comum::root().join("tests/fixtures/03-chat");
+            target
+        };
+        let broken = from_03("python3 cliente_recv.py");
         let (report, _) = comum::grade(lab, &broken, opts.clone());
         assert_fails_at(&report, "cliente-recebe", "E-SAIDA-PARTIDA");
         let step = report
@@ -537,7 +552,7 @@ fn cliente_de_chat_que_le_por_recv_falha_na_mensagem_partida() {
             step.elapsed
         );
 
-        let right = comum::fixture(lab, None, Some("python3 cliente_recv.py linhas"));
+        let right = from_03("python3 cliente_recv.py linhas");
         let (report, _) = comum::grade(lab, &right, opts);
         assert!(
             report.passed(),
