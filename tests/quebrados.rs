@@ -258,17 +258,109 @@ fn servidor_do_tutorial_em_python_passa() {
     assert_eq!(&statuses[4..], &[Status::Skipped; 3]);
 }
 
-/// The tutorial's client (one `recv`) passes lab 01's client steps.
+/// The tutorial's client (one `recv` taken as the whole message) gets the
+/// welcome in pieces, as a real network may deliver it, and prints only the
+/// first: it fails the first printed message, named as a cut message.
 #[test]
-fn cliente_do_tutorial_em_python_passa() {
-    let lab = comum::lab("01");
-    let (report, _) = comum::grade(
-        lab,
-        &comum::fixture(lab, None, Some("python3 cliente_basico.py")),
-        comum::options(5000),
+fn cliente_do_tutorial_em_python_imprime_so_o_primeiro_pedaco() {
+    let report = client_only("01", "python3 cliente_basico.py", 3000);
+    assert_fails_at(&report, "cliente-imprime", "E-SAIDA-PARTIDA");
+    assert_eq!(report.results[4].status, Status::Passed);
+}
+
+/// Grades `command` (run from `tests/fixtures/<lab>/`) as the client of `lab`.
+fn client_only(lab: &str, command: &str, timeout_ms: u64) -> xtask::check::Report {
+    let lab = comum::lab(lab);
+    let target = comum::fixture(lab, None, Some(command));
+    comum::grade(lab, &target, comum::options(timeout_ms)).0
+}
+
+/// The received line of `step` that mentions what the client printed.
+fn printed_line<'a>(report: &'a xtask::check::Report, step: &str) -> &'a str {
+    report
+        .results
+        .iter()
+        .find(|r| r.step.id == step)
+        .and_then(|r| {
+            r.received
+                .iter()
+                .find(|l| l.starts_with("[cliente] imprimiu"))
+        })
+        .map_or("", String::as_str)
+}
+
+/// Lab 02's echo client that takes one `recv` as the whole reply prints a cut
+/// reply: it fails the first client step with `E-SAIDA-PARTIDA`, at once (the
+/// printed line already decides), whatever the seed cuts.
+#[test]
+fn cliente_echo_de_um_recv_falha_na_resposta_partida() {
+    for seed in [42, 7, 1234] {
+        let lab = comum::lab("02");
+        let target = comum::fixture(lab, None, Some("python3 cliente_um_recv.py"));
+        let opts = Options {
+            seed,
+            ..comum::options(5000)
+        };
+        let (report, _) = comum::grade(lab, &target, opts);
+        assert_fails_at(&report, "cliente-envia", "E-SAIDA-PARTIDA");
+        let step = report
+            .results
+            .iter()
+            .find(|r| r.step.id == "cliente-envia")
+            .unwrap();
+        assert!(
+            step.elapsed < Duration::from_millis(1500),
+            "semente {seed}: {:?} para decidir o que já estava decidido",
+            step.elapsed
+        );
+    }
+}
+
+/// Lab 04's client steps cut the replies too: the one-`recv` echo client fails
+/// its first step the same way.
+#[test]
+fn cliente_robusto_de_um_recv_falha_na_resposta_partida() {
+    let report = client_only("04", "python3 ../02-echo/cliente_um_recv.py", 5000);
+    assert_fails_at(&report, "cliente-eco", "E-SAIDA-PARTIDA");
+}
+
+/// An echo client reading into a 16-byte buffer prints a cut reply and stays
+/// running (waiting on its keyboard): the printed line already decides, so the
+/// step fails at once, not at the 5 s deadline.
+#[test]
+fn cliente_echo_com_buffer_curto_falha_na_hora() {
+    let report = client_only("02", "python3 cliente_um_recv.py 16", 5000);
+    assert_fails_at(&report, "cliente-envia", "E-SAIDA-PARTIDA");
+    let step = report
+        .results
+        .iter()
+        .find(|r| r.step.id == "cliente-envia")
+        .unwrap();
+    assert!(
+        step.elapsed < Duration::from_millis(1500),
+        "{:?}",
+        step.elapsed
     );
-    assert!(report.passed(), "{}", comum::describe(&report));
-    assert_eq!(report.count(Status::Passed), 3);
+}
+
+/// A client that prints its whole 1,024-byte buffer (the message, then ~1,000
+/// NULs) fails the first printed message, names the NULs, and the transcript
+/// shows them.
+#[test]
+fn cliente_que_imprime_o_buffer_inteiro_falha_pelos_nulos() {
+    let report = client_only("01", "python3 cliente_buffer_inteiro.py", 3000);
+    assert_fails_at(&report, "cliente-imprime", "E-SAIDA-COM-NUL");
+    let line = printed_line(&report, "cliente-imprime");
+    assert!(line.contains(r"Bem-vindo ao servidor!\0\0"), "{line}");
+}
+
+/// A client that ends its printed line with `\r\n` fails, and the `\r` is named.
+#[test]
+fn cliente_que_imprime_cr_falha_pelo_cr() {
+    let report = client_only("01", "python3 cliente_crlf.py", 3000);
+    assert_fails_at(&report, "cliente-imprime", "E-SAIDA-COM-CR");
+    let line = printed_line(&report, "cliente-imprime");
+    assert!(line.ends_with(r#"servidor!\r""#), "{line}");
 }
 
 // ---- laboratório 02 (echo) ----------------------------------------------------
@@ -333,7 +425,146 @@ fn eco_de_um_cliente_so_falha_no_segundo_cliente() {
     assert_fails_at(&report, "segundo-cliente", "E-PROGRAMA-TERMINOU");
 }
 
+/// A reply with an extra `\n` (`Echo: x\n\n`) fails the first step, named as
+/// extra bytes after the reply, not the next step as a missing loop.
+#[test]
+fn eco_com_linha_a_mais_falha_no_primeiro_passo() {
+    let report = server_only("02", "python3 eco.py linha-a-mais", 2000);
+    assert_fails_at(&report, "uma-linha", "E-BYTES-A-MAIS");
+    let note = &report.results[0].notes[0].text;
+    assert!(
+        note.contains(r#"1 byte(s) a mais depois dela: "\n""#),
+        "{note}"
+    );
+}
+
+/// A server that exits without replying while a child it forked keeps the
+/// connection open: the step fails as soon as it exits, not at the 5 s deadline,
+/// says so, and the child is taken down with it.
+#[test]
+fn servidor_que_sai_sem_responder_falha_na_hora() {
+    let pid_file = std::env::temp_dir().join(format!(
+        "tomada-{}-sai_deixando_filho.pids",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_file(&pid_file);
+    let command = format!(
+        "TOMADA_PID_ARQUIVO={} python3 sai_deixando_filho.py",
+        pid_file.display()
+    );
+    let report = server_only("02", &command, 5000);
+    assert_nothing_left(&pid_file);
+    assert_fails_at(&report, "uma-linha", "E-PROGRAMA-TERMINOU");
+    let step = &report.results[0];
+    assert!(
+        step.received
+            .iter()
+            .any(|l| l.contains("terminou com código 3 sem enviar uma linha")),
+        "{}",
+        comum::describe(&report)
+    );
+    assert!(
+        step.elapsed < Duration::from_millis(1500),
+        "{:?}",
+        step.elapsed
+    );
+}
+
+/// A wrong byte deep inside the 70,000-byte line is located truthfully: counted
+/// in the real bytes, and inside the placeholder that stands for them.
+#[test]
+fn byte_trocado_na_linha_longa_tem_a_posicao_verdadeira() {
+    let report = server_only("02", "python3 eco.py troca-um-byte", 2000);
+    assert_fails_at(&report, "linha-longa", "E-BYTES-DIFERENTES");
+    let step = report
+        .results
+        .iter()
+        .find(|r| r.step.id == "linha-longa")
+        .unwrap();
+    let note = &step
+        .notes
+        .iter()
+        .find(|n| n.code == "E-BYTES-DIFERENTES")
+        .unwrap()
+        .text;
+    // "Echo: " is 6 bytes: the 1,001st byte of the line is the 1,007th of the reply.
+    assert!(
+        note.contains("no byte 1007 (contando do 1) (o byte 1001 de <texto-6>"),
+        "{note}"
+    );
+}
+
 // ---- laboratório 03 (chat) ----------------------------------------------------
+
+/// A chat server that never answers a nickname already in use: the first wait
+/// of the step runs out, and then the step's other waits (the second prompt,
+/// the welcome, the others' notices) take what is there without waiting the
+/// whole deadline again. Before, each cost the full deadline.
+#[test]
+fn chat_mudo_no_apelido_em_uso_espera_o_prazo_uma_vez_so() {
+    let report = server_only("03", "python3 chat.py cala-no-apelido-em-uso", 1000);
+    assert_fails_at(&report, "apelido-em-uso", "E-SEM-RESPOSTA");
+    let step = report
+        .results
+        .iter()
+        .find(|r| r.step.id == "apelido-em-uso")
+        .unwrap();
+    assert!(
+        step.elapsed < Duration::from_millis(1900),
+        "{:?}",
+        step.elapsed
+    );
+    assert!(
+        step.received
+            .iter()
+            .any(|l| l.contains("não esperei de novo")),
+        "{}",
+        comum::describe(&report)
+    );
+}
+
+/// A chat client that takes each `recv` as one message prints a message cut in
+/// two lines when the grader's lines arrive in pieces: it fails `cliente-recebe`
+/// with `E-SAIDA-PARTIDA`, at once. The same client joining bytes up to the
+/// `\n` passes every client step: the pieces are no obstacle to a right client.
+/// Lab 05 grades its client with the same steps: the same two clients.
+#[test]
+fn cliente_de_chat_que_le_por_recv_falha_na_mensagem_partida() {
+    for (lab, seed) in [("03", 42), ("03", 7), ("03", 1234), ("05", 42)] {
+        let lab = comum::lab(lab);
+        let opts = Options {
+            seed,
+            ..comum::options(5000)
+        };
+        // The fixture lives with lab 03's; it is run from there for lab 05 too.
+        let from_03 = |command: &str| {
+            let mut target = comum::fixture(lab, None, Some(command));
+            target.cmd_cwd = comum::root().join("tests/fixtures/03-chat");
+            target
+        };
+        let broken = from_03("python3 cliente_recv.py");
+        let (report, _) = comum::grade(lab, &broken, opts.clone());
+        assert_fails_at(&report, "cliente-recebe", "E-SAIDA-PARTIDA");
+        let step = report
+            .results
+            .iter()
+            .find(|r| r.step.id == "cliente-recebe")
+            .unwrap();
+        assert!(
+            step.elapsed < Duration::from_millis(1500),
+            "semente {seed}: {:?}",
+            step.elapsed
+        );
+
+        let right = from_03("python3 cliente_recv.py linhas");
+        let (report, _) = comum::grade(lab, &right, opts);
+        assert!(
+            report.passed(),
+            "semente {seed}: {}",
+            comum::describe(&report)
+        );
+    }
+}
 
 /// A chat server written independently (Python, `queue`, makefile) passes every
 /// server step.

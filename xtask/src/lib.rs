@@ -10,9 +10,11 @@
 //!   actions a scenario performs (start, connect, send, read, wait for exit).
 //! - `transcript`: escaping bytes, reading golden transcripts (insta snapshots),
 //!   explaining differences.
+//! - `printed`: a client's standard output, compared line by line and byte for byte.
 //! - `process`: the learner's programs as child processes (process groups, bounded
 //!   output capture, always reaped).
 //! - `limits`: resource limits for untrusted programs (rlimits, a pids cgroup).
+//! - `faults`: the grader's replies to a client, cut into pieces at random points.
 //! - `wire`: loopback TCP with deadlines.
 //! - `listening`: the addresses a program listens on, from `/proc` (loopback only?).
 //! - `compile`: building a lab crate.
@@ -34,6 +36,7 @@ pub mod bench;
 pub mod catalog;
 pub mod check;
 pub mod compile;
+pub mod faults;
 pub mod files;
 pub mod grade;
 pub mod labs;
@@ -41,6 +44,7 @@ pub mod learner;
 #[cfg(unix)]
 pub mod limits;
 pub mod listening;
+pub mod printed;
 pub mod process;
 pub mod progress;
 pub mod report;

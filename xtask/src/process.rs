@@ -87,24 +87,37 @@ impl Captured {
         text
     }
 
-    /// Waits until the text contains `needle`; false if the deadline passes or the
-    /// program closes the pipe first. Wakes on each new chunk, never polls.
-    pub async fn wait_for(&self, needle: &str, deadline: tokio::time::Instant) -> bool {
+    /// Waits until `decide`, shown everything captured so far and whether the
+    /// pipe has closed, returns a verdict; `None` if the deadline passes first.
+    /// Wakes on each new chunk, never polls.
+    pub async fn wait_until<T>(
+        &self,
+        deadline: tokio::time::Instant,
+        mut decide: impl FnMut(&[u8], bool) -> Option<T>,
+    ) -> Option<T> {
         loop {
             let notified = self.0.changed.notified();
             tokio::pin!(notified);
             // Register before looking, so a chunk that lands in between still wakes us.
             notified.as_mut().enable();
-            if self.text().contains(needle) {
-                return true;
-            }
-            if self.lock().closed {
-                return false;
+            {
+                let inner = self.lock();
+                if let Some(verdict) = decide(&inner.bytes, inner.closed) {
+                    return Some(verdict);
+                }
+                if inner.closed {
+                    return None;
+                }
             }
             if tokio::time::timeout_at(deadline, notified).await.is_err() {
-                return false;
+                return None;
             }
         }
+    }
+
+    /// Runs `look` on the bytes captured so far.
+    pub fn with_bytes<T>(&self, look: impl FnOnce(&[u8]) -> T) -> T {
+        look(&self.lock().bytes)
     }
 }
 
@@ -191,6 +204,8 @@ pub struct Program {
     pgid: Option<u32>,
     status: Option<ExitStatus>,
     pub stdout: Captured,
+    /// Where the next expected line is looked for in `stdout` (see `printed`).
+    pub printed: crate::printed::Cursor,
     pub stderr: Captured,
     readers: Vec<JoinHandle<()>>,
 }
@@ -265,6 +280,7 @@ impl Program {
             pgid,
             status: None,
             stdout,
+            printed: crate::printed::Cursor::default(),
             stderr,
             readers,
         })

@@ -16,6 +16,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::time::Instant;
 
 use crate::catalog::{Lab, Role, Step};
+use crate::printed;
 use crate::process::{Launch, Program, Signal, describe_status};
 use crate::transcript::{Expected, escape, first_difference};
 use crate::wire::{self, Dial, Ending};
@@ -120,6 +121,11 @@ pub struct Conn {
     pending: Vec<u8>,
     /// A share of the session's count of open connections (see `ByHand::clients`).
     _counted: Option<std::sync::Arc<()>>,
+    /// Whether what the grader sends here is cut into pieces (see `faults`):
+    /// set on the connections where the grader plays the server.
+    faults: bool,
+    /// Whose program is at the other end: a read watches it, in case it exits.
+    peer: Role,
 }
 
 impl Conn {
@@ -132,6 +138,8 @@ impl Conn {
             ending: None,
             pending: Vec::new(),
             _counted: None,
+            faults: false,
+            peer: Role::Server,
         }
     }
 }
@@ -152,11 +160,18 @@ struct Current {
     index: usize,
     signals: Vec<Signal>,
     lines: Vec<String>,
+    /// The same lines before long ones are abbreviated: a difference is
+    /// located in the real bytes, not in the abbreviation.
+    full_lines: Vec<String>,
     notes: Vec<Note>,
     started: Instant,
     forced_failure: bool,
     /// The most connections open at once so far in this step.
     most_clients: usize,
+    /// A wait of this step already ran out: the step has failed, and the
+    /// conversation is out of step, so later reads take only what is there
+    /// instead of waiting the whole deadline again.
+    gave_up: bool,
 }
 
 pub struct Session {
@@ -175,6 +190,9 @@ pub struct Session {
     /// start, at its first connection (see `listening`).
     listen_unchecked: bool,
     pub rng: fastrand::Rng,
+    /// Where the grader's replies to a client are cut: from the seed too, but
+    /// apart from `rng`, so the random words do not depend on the cuts.
+    fault_rng: fastrand::Rng,
     redactions: Vec<(String, String)>,
     random_count: usize,
     results: Vec<StepResult>,
@@ -191,6 +209,9 @@ fn slot(role: Role) -> usize {
     }
 }
 
+/// Mixed into the run's seed for the fault plan (any constant would do).
+const FAULT_SEED: u64 = 0x5eed_fa17_c0de_0001;
+
 /// Cap on what one read-until-close keeps: far more than any lab's reply.
 const READ_CAP: usize = 1024 * 1024;
 
@@ -206,6 +227,7 @@ impl Session {
         Session {
             lab,
             rng: fastrand::Rng::with_seed(opts.seed),
+            fault_rng: fastrand::Rng::with_seed(opts.seed ^ FAULT_SEED),
             opts,
             expected,
             launches: [server, client],
@@ -253,10 +275,12 @@ impl Session {
             index,
             signals: Vec::new(),
             lines: Vec::new(),
+            full_lines: Vec::new(),
             notes: Vec::new(),
             started: Instant::now(),
             forced_failure: false,
             most_clients: std::sync::Arc::strong_count(&self.open_conns) - 1,
+            gave_up: false,
         });
         self.trace(&format!("── passo {}: {id}", index + 1));
         Ok(())
@@ -289,7 +313,9 @@ impl Session {
         let mut outputs = Vec::new();
         if !passed {
             // After the scenario's own diagnoses, which name the cause more precisely.
-            if let Some((code, text)) = first_difference(&expected, &current.lines) {
+            if let Some((code, text)) =
+                first_difference(&expected, &current.full_lines, &self.redactions)
+            {
                 current.notes.push(Note { code, text });
             }
             self.explain_programs(&mut current.notes, &mut outputs)
@@ -420,12 +446,13 @@ impl Session {
         for (value, placeholder) in &self.redactions {
             line = line.replace(value.as_str(), placeholder);
         }
-        let line = abbreviate(&line);
+        let short = abbreviate(&line);
         // Only what happens inside a step is compared, so only that is recorded.
         if let Some(current) = self.current.as_mut() {
-            self.transcript.push_str(&line);
+            self.transcript.push_str(&short);
             self.transcript.push('\n');
-            current.lines.push(line);
+            current.lines.push(short);
+            current.full_lines.push(line);
         }
     }
 
@@ -824,6 +851,8 @@ impl Session {
         let verbose = self.opts.verbose;
         let started = self.step_started();
         let actor = conn.actor.clone();
+        // What was already read past the last line belongs to this read too.
+        let earlier = std::mem::take(&mut conn.pending);
         let (data, ending) =
             wire::read_until_close(&mut conn.stream, READ_CAP, deadline, |chunk| {
                 if verbose {
@@ -836,6 +865,7 @@ impl Session {
                 }
             })
             .await;
+        let data = [earlier, data].concat();
         self.record(&format!("[{actor}] ← {}", escape(&data)));
         if matches!(ending, Ending::TooMuch) {
             self.note(
@@ -927,7 +957,17 @@ impl Session {
             let outcome = if conn.pending.len() > READ_CAP {
                 None
             } else {
-                Some(tokio::time::timeout_at(deadline, conn.stream.read(&mut chunk)).await)
+                match self.read_watching_peer(conn, &mut chunk, deadline).await {
+                    Ok(read) => Some(read),
+                    Err(exited) => {
+                        let partial = std::mem::take(&mut conn.pending);
+                        if !partial.is_empty() {
+                            self.record(&format!("[{actor}] ← {}", escape(&partial)));
+                        }
+                        self.say(format!("[{actor}] {exited}"));
+                        return partial;
+                    }
+                }
             };
             let partial = std::mem::take(&mut conn.pending);
             let ended = match outcome {
@@ -971,6 +1011,102 @@ impl Session {
             self.say(format!("[{actor}] {ended}"));
             return partial;
         }
+    }
+
+    /// After a reply: the bytes the peer has already sent beyond it, taken
+    /// without waiting (a correct program sends nothing unasked, so no event
+    /// is due). Any are recorded as a `←` line and named, so that an extra
+    /// `\n` fails the step of the reply it follows, instead of passing for the
+    /// next reply. What is still on its way is for the next read to see.
+    pub fn expect_nothing_more(&mut self, conn: &mut Conn) {
+        let mut extra = std::mem::take(&mut conn.pending);
+        let mut chunk = [0u8; 4096];
+        // An EOF or an error stays for the next read, which will report it.
+        while extra.len() < READ_CAP
+            && let Ok(n) = conn.stream.try_read(&mut chunk)
+            && n > 0
+        {
+            extra.extend_from_slice(&chunk[..n]);
+        }
+        if extra.is_empty() {
+            return;
+        }
+        let actor = conn.actor.clone();
+        self.record(&format!(
+            "[{actor}] ← {} (depois da resposta)",
+            escape(&extra)
+        ));
+        self.note(
+            "E-BYTES-A-MAIS",
+            format!(
+                "A resposta chegou inteira, mas vieram {} byte(s) a mais depois dela: {}. \
+                 Para cada linha recebida vai exatamente uma linha de resposta.",
+                extra.len(),
+                escape(&extra[..extra.len().min(40)])
+            ),
+        );
+    }
+
+    /// Whether a wait of the current step already ran out (see `Current::gave_up`).
+    fn gave_up(&self) -> bool {
+        self.current.as_ref().is_some_and(|c| c.gave_up)
+    }
+
+    fn give_up_if(&mut self, timed_out: bool) {
+        if let Some(current) = self.current.as_mut() {
+            current.gave_up |= timed_out;
+        }
+    }
+
+    /// One read on `conn`, watching the program at the other end: if it exits
+    /// while the connection stays open (a child it forked still holds it), no
+    /// line can come any more, and waiting for the deadline would only hide
+    /// that. `Err` says so, once what it wrote before exiting has been read.
+    async fn read_watching_peer(
+        &mut self,
+        conn: &mut Conn,
+        buf: &mut [u8],
+        deadline: Instant,
+    ) -> Result<Result<std::io::Result<usize>, tokio::time::error::Elapsed>, String> {
+        if self.gave_up() {
+            return match conn.stream.try_read(buf) {
+                Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => Err(
+                    "nada mais tinha chegado (o passo já tinha falhado por tempo: não esperei de novo)"
+                        .to_owned(),
+                ),
+                other => Ok(Ok(other)),
+            };
+        }
+        let read = tokio::time::timeout_at(deadline, conn.stream.read(buf));
+        let outcome = match self.programs[slot(conn.peer)].as_mut() {
+            None => Ok(read.await),
+            Some(program) => tokio::select! {
+                // Bytes or an EOF already there come first: they are the answer.
+                biased;
+                read = read => Ok(read),
+                status = program.wait() => Err(status.ok()),
+            },
+        };
+        let status = match outcome {
+            Ok(read) => {
+                self.give_up_if(read.is_err());
+                return Ok(read);
+            }
+            Err(status) => status,
+        };
+        // Everything it wrote before exiting is already in our socket.
+        match conn.stream.try_read(buf) {
+            Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => {}
+            other => return Ok(Ok(other)),
+        }
+        let how = status.map_or("terminou".to_owned(), |s| {
+            format!("terminou com {}", describe_status(s))
+        });
+        Err(format!(
+            "o {} {how} sem enviar uma linha completa (a conexão continua aberta: outro \
+             processo, um filho dele, ainda a segura)",
+            conn.peer.label()
+        ))
     }
 
     /// Reads `count` lines without recording them (bulk steps record a summary).
@@ -1155,7 +1291,10 @@ impl Session {
         match outcome {
             Ok(Ok(Ok((stream, _)))) => {
                 self.say("[cliente] conectou ao corretor");
-                Ok(Conn::new("corretor", stream))
+                let mut conn = Conn::new("corretor", stream);
+                conn.faults = true;
+                conn.peer = Role::Client;
+                Ok(conn)
             }
             Ok(Ok(Err(error))) => {
                 self.say(format!(
@@ -1194,29 +1333,69 @@ impl Session {
         }
     }
 
-    /// Sends bytes on a connection the grader holds, recording `→`.
+    /// Sends bytes on a connection the grader holds, recording `→`. Where the
+    /// grader plays the server, they go in pieces cut at random (see `faults`).
     pub async fn send(&mut self, conn: &mut Conn, bytes: &[u8]) -> Flow {
+        self.send_together(conn, &[bytes]).await
+    }
+
+    /// Sends messages that the protocol puts one right after the other. Where the
+    /// grader plays the server they form one stream cut at random points, so two
+    /// may arrive in one read; elsewhere, one write.
+    pub async fn send_together(&mut self, conn: &mut Conn, messages: &[&[u8]]) -> Flow {
         let actor = conn.actor.clone();
-        let written = tokio::time::timeout(self.opts.timeout, conn.stream.write_all(bytes)).await;
-        match written {
-            Ok(Ok(())) => {
-                self.say(format!("[{actor}] → {}", escape(bytes)));
-                Ok(())
-            }
-            Ok(Err(error)) => {
+        let bytes = messages.concat();
+        let cuts = if conn.faults {
+            let boundaries: Vec<usize> = messages
+                .iter()
+                .scan(0, |end, m| {
+                    *end += m.len();
+                    Some(*end)
+                })
+                .collect();
+            crate::faults::cuts(&mut self.fault_rng, bytes.len(), &boundaries)
+        } else {
+            Vec::new()
+        };
+        let pieces = crate::faults::pieces(bytes.len(), &cuts);
+        let shown: Vec<String> = messages.iter().map(|m| escape(m)).collect();
+        let mut shown = shown.join(" + ");
+        match (cuts.is_empty(), messages.len()) {
+            (true, _) => {}
+            (false, 1) => shown.push_str(" (em pedaços sorteados)"),
+            (false, _) => shown.push_str(" (juntas, em pedaços sorteados)"),
+        }
+        if !cuts.is_empty() {
+            let each: Vec<String> = pieces.iter().map(|r| escape(&bytes[r.clone()])).collect();
+            self.trace(&format!("[{actor}] pedaços: {}", each.join(" + ")));
+        }
+        for (index, range) in pieces.iter().enumerate() {
+            let piece = &bytes[range.clone()];
+            let written =
+                tokio::time::timeout(self.opts.timeout, conn.stream.write_all(piece)).await;
+            let problem = match written {
+                Ok(Ok(())) => None,
+                Ok(Err(error)) => Some(wire::describe_error(&error)),
+                Err(_) => Some("o outro lado não lê".to_owned()),
+            };
+            if let Some(problem) = problem {
+                if index == 0 {
+                    self.say(format!("[{actor}] não conseguiu enviar: {problem}"));
+                    return Err(self.fail().await);
+                }
+                // The client left after a first piece: what it printed tells why.
                 self.say(format!(
-                    "[{actor}] não conseguiu enviar: {}",
-                    wire::describe_error(&error)
+                    "[{actor}] → {shown}: a conexão caiu depois de {index} de {} pedaços ({problem})",
+                    pieces.len()
                 ));
-                Err(self.fail().await)
+                return Ok(());
             }
-            Err(_) => {
-                self.say(format!(
-                    "[{actor}] não conseguiu enviar: o outro lado não lê"
-                ));
-                Err(self.fail().await)
+            if index + 1 < pieces.len() {
+                crate::faults::wait_until_read(&conn.stream, crate::faults::PIECE_PACING).await;
             }
         }
+        self.say(format!("[{actor}] → {shown}"));
+        Ok(())
     }
 
     /// Closes a connection the grader holds (the peer sees EOF).
@@ -1264,19 +1443,61 @@ impl Session {
         self.say("[corretor] fecha a entrada do cliente (Ctrl-D)");
     }
 
-    /// Waits until the client prints `text` and records whether it did.
+    /// Waits until the client prints a line ending exactly in `text` (see
+    /// `printed` for the rule) and records what it printed. Decides as soon as
+    /// the output does: a wrong line meant to be this one, or the client's exit,
+    /// ends the wait at once.
     pub async fn expect_printed(&mut self, text: &str) {
-        let deadline = self.deadline();
-        let printed = match self.programs[slot(Role::Client)].as_ref() {
-            Some(program) => program.stdout.wait_for(text, deadline).await,
-            None => false,
-        };
-        let shown = escape(text.as_bytes());
-        if printed {
-            self.say(format!("[cliente] imprimiu {shown}"));
+        // Once a wait of the step has run out, only what was printed counts.
+        let deadline = if self.gave_up() {
+            Instant::now()
         } else {
-            self.say(format!("[cliente] não imprimiu {shown}"));
+            self.deadline()
+        };
+        let wanted = text.as_bytes();
+        let Some(program) = self.programs[slot(Role::Client)].as_mut() else {
+            self.say(format!("[cliente] não imprimiu {}", escape(wanted)));
+            return;
+        };
+        let from = program.printed.0;
+        let verdict = program
+            .stdout
+            .wait_until(deadline, |out, closed| {
+                printed::judge(out, from, wanted, closed)
+            })
+            .await;
+        let timed_out = verdict.is_none();
+        // At the deadline, the closest line is still worth showing.
+        let verdict = verdict.unwrap_or_else(|| {
+            match program
+                .stdout
+                .with_bytes(|out| printed::closest(out, from, wanted))
+            {
+                Some((line, defect)) => printed::Verdict::Wrong {
+                    line,
+                    defect,
+                    next: from,
+                },
+                None => printed::Verdict::Missing,
+            }
+        });
+        let shown = escape(wanted);
+        match verdict {
+            printed::Verdict::Matched { next } => {
+                program.printed.0 = next;
+                self.say(format!("[cliente] imprimiu {shown}"));
+            }
+            printed::Verdict::Wrong { line, defect, next } => {
+                program.printed.0 = next;
+                self.say(format!("[cliente] imprimiu {}", escape(&line)));
+                let (code, why) = explain_printed(defect, &line, wanted);
+                self.note(code, why);
+            }
+            printed::Verdict::Missing => {
+                self.say(format!("[cliente] não imprimiu {shown}"));
+            }
         }
+        self.give_up_if(timed_out);
     }
 
     /// The client leaves: the grader sees its connection close, the program
@@ -1398,8 +1619,14 @@ fn looks_like_addr_in_use(stderr: &str) -> bool {
 }
 
 /// The last `lines` lines of a text.
+/// Control bytes are shown escaped (`\0`, `\r`, `\x1b`), as in the transcript:
+/// printed raw, a terminal would hide them, and they may be the very defect.
 fn tail(text: &str, lines: usize) -> String {
-    let all: Vec<&str> = text.trim_end().lines().collect();
+    let all: Vec<String> = text
+        .trim_end_matches('\n')
+        .split('\n')
+        .map(visible)
+        .collect();
     let start = all.len().saturating_sub(lines);
     let mut out = String::new();
     if start > 0 {
@@ -1407,6 +1634,66 @@ fn tail(text: &str, lines: usize) -> String {
     }
     out.push_str(&all[start..].join("\n"));
     out
+}
+
+/// One line of a program's output with its invisible characters escaped, and
+/// abbreviated if long.
+fn visible(line: &str) -> String {
+    if !line.chars().any(|c| c.is_control() && c != '\t') {
+        return abbreviate(line);
+    }
+    // Written as the transcript writes bytes, without the surrounding quotes.
+    let quoted = escape(line.as_bytes());
+    abbreviate(&quoted[1..quoted.len() - 1])
+}
+
+/// The diagnosis of a printed line that was meant to be `wanted` and is not.
+fn explain_printed(defect: printed::Defect, line: &[u8], wanted: &[u8]) -> (&'static str, String) {
+    let esperado = escape(wanted);
+    match defect {
+        printed::Defect::Nul => {
+            let nuls = line.iter().filter(|&&b| b == 0).count();
+            (
+                "E-SAIDA-COM-NUL",
+                format!(
+                    "O cliente imprimiu {esperado} com {nuls} byte(s) nulo(s) (\\0) na mesma \
+                     linha, que o terminal não mostra: ele imprimiu o buffer inteiro (`&buf`) \
+                     em vez de só os bytes que o `read` devolveu (`&buf[..n]`)."
+                ),
+            )
+        }
+        printed::Defect::CarriageReturn => (
+            "E-SAIDA-COM-CR",
+            format!(
+                "A linha impressa tem um \\r (retorno de carro), invisível no terminal: \
+                 esperado só {esperado}. O cliente repassa um \\r que recebeu, ou termina a \
+                 linha com \\r\\n; tire-o (`trim_end`) e imprima com `println!`."
+            ),
+        ),
+        printed::Defect::Control => (
+            "E-SAIDA-COM-CONTROLE",
+            format!(
+                "A linha impressa tem bytes de controle (como o \\x1b das cores do terminal) \
+                 em volta de {esperado}. Imprima só o texto."
+            ),
+        ),
+        printed::Defect::CutShort => (
+            "E-SAIDA-PARTIDA",
+            format!(
+                "O cliente imprimiu só o começo da mensagem: esperado {esperado}. O corretor \
+                 envia as mensagens em pedaços (como a rede pode entregar), e o cliente tratou \
+                 um único `read` como a mensagem inteira. Leia até o \\n (`BufRead::read_line`) \
+                 ou até o servidor fechar (`read_to_end`)."
+            ),
+        ),
+        printed::Defect::TrailingText => (
+            "E-SAIDA-DIFERENTE",
+            format!(
+                "A linha deveria terminar em {esperado}, mas o cliente imprimiu mais texto \
+                 depois dele na mesma linha."
+            ),
+        ),
+    }
 }
 
 #[cfg(test)]

@@ -29,7 +29,13 @@ pub fn escape(bytes: &[u8]) -> String {
                 '\n' => out.push_str("\\n"),
                 '\r' => out.push_str("\\r"),
                 '\t' => out.push_str("\\t"),
-                c if c.is_control() => {
+                '\0' => out.push_str("\\0"),
+                // The other ASCII controls (ESC of a terminal colour, DEL...) as
+                // the byte they are: `\x1b`.
+                c if c.is_ascii_control() => {
+                    let _ = write!(out, "\\x{:02x}", c as u32);
+                }
+                c if c.is_control() || is_invisible(c) => {
                     let _ = write!(out, "\\u{{{:x}}}", c as u32);
                 }
                 c => out.push(c),
@@ -41,6 +47,17 @@ pub fn escape(bytes: &[u8]) -> String {
     }
     out.push('"');
     out
+}
+
+/// Characters that print as nothing (or move text around) without being
+/// control characters: zero-width spaces and joiners, direction marks and
+/// overrides, line/paragraph separators, the byte-order mark, the soft hyphen.
+/// Shown escaped, since a learner cannot see them in a terminal.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{2064}' | '\u{feff}'
+    )
 }
 
 /// Reverses [`escape`] for the text between the quotes; `None` if it is not one of ours.
@@ -60,6 +77,7 @@ pub fn unescape(quoted: &str) -> Option<Vec<u8>> {
             'n' => out.push(b'\n'),
             'r' => out.push(b'\r'),
             't' => out.push(b'\t'),
+            '0' => out.push(0),
             'x' => {
                 let hex: String = chars.by_ref().take(2).collect();
                 out.push(u8::from_str_radix(&hex, 16).ok()?);
@@ -141,11 +159,21 @@ impl Expected {
     }
 }
 
+/// A placeholder of the transcript and the real value it stands for in this
+/// run: (`value`, `label`), as the session redacts them (`"4817"`, `"<porta>"`).
+pub type Redaction = (String, String);
+
 /// Where two transcript lines that carry bytes first differ, said in plain words.
 /// Gives the learner the one fact a diff makes them hunt for.
+///
+/// Both sides are compared with their placeholders expanded back into this run's
+/// real bytes (`redactions`): a placeholder (`<texto-6>`) stands for thousands of
+/// bytes, so a position counted on the redacted text would be false. When the
+/// difference falls inside a placeholder, the explanation says so too.
 pub fn first_difference(
     expected: &[String],
     received: &[String],
+    redactions: &[Redaction],
 ) -> Option<(&'static str, String)> {
     let payload = |line: &String| -> Option<(String, Vec<u8>)> {
         let start = line.find(['←', '→'])?;
@@ -160,13 +188,52 @@ pub fn first_difference(
         if exp_head != rec_head || exp == rec {
             continue;
         }
-        return Some(describe_difference(exp, rec));
+        let (exp, spans) = expand(exp, redactions);
+        let (rec, _) = expand(rec, redactions);
+        if exp == rec {
+            continue;
+        }
+        return Some(describe_difference(&exp, &rec, &spans));
     }
     None
 }
 
+/// Where a placeholder's value sits in an expanded payload: bytes `start..end`.
+struct Span<'a> {
+    start: usize,
+    end: usize,
+    label: &'a str,
+}
+
+/// Replaces every placeholder in `bytes` by its value, noting where each went.
+fn expand<'a>(bytes: &[u8], redactions: &'a [Redaction]) -> (Vec<u8>, Vec<Span<'a>>) {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut spans = Vec::new();
+    let mut rest = bytes;
+    'scan: while let Some((&first, tail)) = rest.split_first() {
+        if first == b'<' {
+            for (value, label) in redactions {
+                if let Some(after) = rest.strip_prefix(label.as_bytes()) {
+                    let start = out.len();
+                    out.extend_from_slice(value.as_bytes());
+                    spans.push(Span {
+                        start,
+                        end: out.len(),
+                        label,
+                    });
+                    rest = after;
+                    continue 'scan;
+                }
+            }
+        }
+        out.push(first);
+        rest = tail;
+    }
+    (out, spans)
+}
+
 /// A stable code (explained in the book) and the difference in plain words.
-fn describe_difference(expected: &[u8], received: &[u8]) -> (&'static str, String) {
+fn describe_difference(expected: &[u8], received: &[u8], spans: &[Span]) -> (&'static str, String) {
     if received.is_empty() {
         return ("E-NADA-CHEGOU", "Nenhum byte chegou.".to_owned());
     }
@@ -174,7 +241,7 @@ fn describe_difference(expected: &[u8], received: &[u8]) -> (&'static str, Strin
         let text = format!(
             "A mensagem esperada chegou inteira, mas vieram {} byte(s) a mais depois dela: {}.",
             extra.len(),
-            escape(extra)
+            escape(&extra[..extra.len().min(40)])
         );
         return ("E-BYTES-A-MAIS", text);
     }
@@ -182,7 +249,7 @@ fn describe_difference(expected: &[u8], received: &[u8]) -> (&'static str, Strin
         let text = format!(
             "Chegou só o começo da mensagem: faltaram os últimos {} byte(s), {}.",
             missing.len(),
-            escape(missing)
+            escape(&missing[..missing.len().min(40)])
         );
         return ("E-MENSAGEM-INCOMPLETA", text);
     }
@@ -192,8 +259,20 @@ fn describe_difference(expected: &[u8], received: &[u8]) -> (&'static str, Strin
         .take_while(|(a, b)| a == b)
         .count();
     let around = |bytes: &[u8]| escape(&bytes[at..bytes.len().min(at + 12)]);
+    let inside = spans
+        .iter()
+        .find(|span| (span.start..span.end).contains(&at))
+        .map(|span| {
+            format!(
+                " (o byte {} de {}, de {} bytes)",
+                at - span.start + 1,
+                span.label,
+                span.end - span.start
+            )
+        })
+        .unwrap_or_default();
     let text = format!(
-        "Primeira diferença no byte {} (contando do 1): esperado {}, recebido {}.",
+        "Primeira diferença no byte {} (contando do 1){inside}: esperado {}, recebido {}.",
         at + 1,
         around(expected),
         around(received)
@@ -210,7 +289,7 @@ mod tests {
     fn escape_round_trips_invisible_bytes() {
         let raw = b"ol\xc3\xa1\n\r\t\"\\\xff\x00fim";
         let shown = escape(raw);
-        assert_eq!(shown, r#""olá\n\r\t\"\\\xff\u{0}fim""#);
+        assert_eq!(shown, r#""olá\n\r\t\"\\\xff\0fim""#);
         assert_eq!(unescape(&shown).as_deref(), Some(&raw[..]));
     }
 
@@ -230,15 +309,53 @@ mod tests {
         let extra = vec![r#"[c] ← "Bem-vindo\n""#.to_owned()];
         let cut = vec![r#"[c] ← "Bem""#.to_owned()];
         let typo = vec![r#"[c] ← "Bem vindo""#.to_owned()];
-        let (code, text) = first_difference(&exp, &extra).unwrap();
+        let (code, text) = first_difference(&exp, &extra, &[]).unwrap();
         assert_eq!(code, "E-BYTES-A-MAIS");
         assert!(text.contains("1 byte(s) a mais"), "{text}");
-        let (code, text) = first_difference(&exp, &cut).unwrap();
+        let (code, text) = first_difference(&exp, &cut, &[]).unwrap();
         assert_eq!(code, "E-MENSAGEM-INCOMPLETA");
         assert!(text.contains("faltaram os últimos 6"), "{text}");
-        let (code, text) = first_difference(&exp, &typo).unwrap();
+        let (code, text) = first_difference(&exp, &typo, &[]).unwrap();
         assert_eq!(code, "E-BYTES-DIFERENTES");
         assert!(text.contains("byte 4"), "{text}");
-        assert_eq!(first_difference(&exp, &exp), None);
+        assert_eq!(first_difference(&exp, &exp, &[]), None);
+    }
+
+    /// Every control byte is visible: NUL, the `\r` of a `\r\n`, a terminal
+    /// colour's ESC, DEL, a zero-width space; and each escapes back to itself.
+    #[test]
+    fn escape_shows_every_control_byte() {
+        let raw = "a\0b\r\n\x1b[31mc\x7f\u{85}d\u{200b}e".as_bytes();
+        let shown = escape(raw);
+        assert_eq!(shown, r#""a\0b\r\n\x1b[31mc\x7f\u{85}d\u{200b}e""#);
+        assert_eq!(unescape(&shown).as_deref(), Some(raw));
+    }
+
+    /// A placeholder is compared as the bytes it stands for: the position is
+    /// the real one, and it is also said inside the placeholder.
+    #[test]
+    fn first_difference_counts_placeholders_as_their_bytes() {
+        let long = "abcdefghij".repeat(100);
+        let mut wrong = long.clone();
+        wrong.replace_range(700..701, "X");
+        let redactions = vec![(long.clone(), "<texto-6>".to_owned())];
+        let exp = vec![r#"[c] ← "Echo: <texto-6>\n""#.to_owned()];
+        let rec = vec![format!(
+            "[c] ← {}",
+            escape(format!("Echo: {wrong}\n").as_bytes())
+        )];
+        let (code, text) = first_difference(&exp, &rec, &redactions).unwrap();
+        assert_eq!(code, "E-BYTES-DIFERENTES");
+        assert!(text.contains("byte 707 "), "{text}");
+        assert!(
+            text.contains("o byte 701 de <texto-6>, de 1000 bytes"),
+            "{text}"
+        );
+        // Same bytes, one side redacted and the other not: no difference at all.
+        let same = vec![format!(
+            "[c] ← {}",
+            escape(format!("Echo: {long}\n").as_bytes())
+        )];
+        assert_eq!(first_difference(&exp, &same, &redactions), None);
     }
 }

@@ -26,6 +26,14 @@ pub(crate) async fn round_trip(s: &mut Session, conn: &mut Conn, line: &str) -> 
     let reply = s.receive_line(conn).await;
     diagnose_pieces(s, &reply);
     diagnose_waiting_for_eof(s, &reply);
+    if reply == b"\n" {
+        // An empty line where a reply should be: the end of the previous reply.
+        s.note(
+            "E-BYTES-A-MAIS",
+            "Chegou uma linha vazia no lugar da resposta: é um \\n a mais no fim da resposta \
+             anterior. A linha lida com read_line já traz o seu \\n; writeln! acrescenta outro.",
+        );
+    }
     Ok(())
 }
 
@@ -74,6 +82,8 @@ async fn servidor(s: &mut Session) -> Flow {
     let mut primeiro = s.connect("cliente 1").await?;
     let linha = format!("olá {}", s.random_word());
     round_trip(s, &mut primeiro, &linha).await?;
+    // An extra `\n` after the reply belongs to this step, not to the next one's reply.
+    s.expect_nothing_more(&mut primeiro);
     s.end().await?;
 
     s.begin("varias-linhas")?;

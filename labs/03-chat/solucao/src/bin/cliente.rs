@@ -7,7 +7,12 @@
 use std::io::{self, BufRead, BufReader, IsTerminal, Write};
 use std::net::{Shutdown, TcpStream};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
+
+/// Ligado pela thread principal quando é a pessoa que sai: a receptora então
+/// sabe que o fim da conexão não veio do servidor.
+static SAINDO: AtomicBool = AtomicBool::new(false);
 // ANCHOR_END: usos
 
 fn main() -> ExitCode {
@@ -80,8 +85,11 @@ fn conversar() -> io::Result<()> {
                 Err(_) => break,
             }
         }
-        println!("Conexão encerrada pelo servidor");
-        std::process::exit(0);
+        // Se foi a pessoa que saiu, a thread principal se despede; senão, foi o servidor.
+        if !SAINDO.load(Ordering::SeqCst) {
+            println!("Conexão encerrada pelo servidor");
+            std::process::exit(0);
+        }
     });
     // ANCHOR_END: receber
 
@@ -93,6 +101,7 @@ fn conversar() -> io::Result<()> {
         }
         escritor.write_all(format!("{mensagem}\n").as_bytes())?;
     }
+    SAINDO.store(true, Ordering::SeqCst);
     escritor.shutdown(Shutdown::Both)?;
     println!("Conexão encerrada");
     // ANCHOR_END: enviar
