@@ -94,38 +94,10 @@ pub fn unread_by(local: SocketAddr, remote: SocketAddr) -> Option<u64> {
         SocketAddr::V6(_) => "/proc/net/tcp6",
     };
     let text = std::fs::read_to_string(table).ok()?;
-    receive_queue(&text, &kernel_address(local), &kernel_address(remote))
-}
-
-/// Finds the `rx_queue` of the row `local` → `remote` in a `/proc/net/tcp` table.
-fn receive_queue(table: &str, local: &str, remote: &str) -> Option<u64> {
-    table.lines().skip(1).find_map(|row| {
-        let fields: Vec<&str> = row.split_whitespace().collect();
-        if fields.len() < 5 || fields[1] != local || fields[2] != remote {
-            return None;
-        }
-        let (_, rx) = fields[4].split_once(':')?;
-        u64::from_str_radix(rx, 16).ok()
-    })
-}
-
-/// An address as the kernel prints it there: each 32-bit word of the IP in
-/// host byte order, in hex, then the port: `0100007F:1F90` for 127.0.0.1:8080.
-fn kernel_address(addr: SocketAddr) -> String {
-    let words: Vec<[u8; 4]> = match addr {
-        SocketAddr::V4(v4) => vec![v4.ip().octets()],
-        SocketAddr::V6(v6) => v6
-            .ip()
-            .octets()
-            .chunks_exact(4)
-            .map(|c| [c[0], c[1], c[2], c[3]])
-            .collect(),
-    };
-    let ip: String = words
-        .iter()
-        .map(|w| format!("{:08X}", u32::from_ne_bytes(*w)))
-        .collect();
-    format!("{ip}:{:04X}", addr.port())
+    crate::listening::parse_table(&text)
+        .into_iter()
+        .find(|row| row.local == local && row.remote == remote)
+        .map(|row| row.rx_queue)
 }
 
 #[cfg(test)]
@@ -154,24 +126,9 @@ mod tests {
         assert_eq!(pieces(10, &[3, 7]), vec![0..3, 3..7, 7..10]);
     }
 
-    /// The kernel's notation, and the row of a real connection found in it.
+    /// The receive queue of a real connection, before and after its owner reads.
     #[test]
     fn the_receive_queue_of_a_real_socket_is_found() {
-        let addr: SocketAddr = "127.0.0.1:8080".parse().unwrap();
-        assert_eq!(
-            kernel_address(addr),
-            format!("{:08X}:1F90", u32::from_ne_bytes([127, 0, 0, 1]))
-        );
-        let table = "  sl  local_address rem_address   st tx_queue rx_queue\n   \
-                     0: 0100007F:1F90 0100007F:C350 01 00000000:0000000A 00:00000000 00000000\n";
-        if cfg!(target_endian = "little") {
-            assert_eq!(
-                receive_queue(table, "0100007F:1F90", "0100007F:C350"),
-                Some(10)
-            );
-        }
-        assert_eq!(receive_queue(table, "0100007F:1F90", "0100007F:C351"), None);
-
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let mut sender = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
         let (receiver, _) = listener.accept().unwrap();

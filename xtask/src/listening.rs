@@ -20,7 +20,11 @@ const LISTEN: u8 = 0x0A;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Row {
     pub local: SocketAddr,
+    pub remote: SocketAddr,
     pub state: u8,
+    /// Bytes received and not yet read by the socket's owner (fault injection
+    /// waits for a learner's client to read each piece: see `faults`).
+    pub rx_queue: u64,
     pub inode: u64,
 }
 
@@ -36,9 +40,12 @@ fn parse_row(line: &str) -> Option<Row> {
     if fields.len() < 10 || !fields[0].ends_with(':') {
         return None;
     }
+    let (_, rx_queue) = fields[4].split_once(':')?;
     Some(Row {
         local: parse_address(fields[1])?,
+        remote: parse_address(fields[2])?,
         state: u8::from_str_radix(fields[3], 16).ok()?,
+        rx_queue: u64::from_str_radix(rx_queue, 16).ok()?,
         inode: fields[9].parse().ok()?,
     })
 }
@@ -250,7 +257,7 @@ mod tests {
     const TCP: &str = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
    0: 0100007F:5DC0 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 111 1 0000000000000000 100 0 0 10 0
    1: 00000000:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 222 1 0000000000000000 100 0 0 10 0
-   2: 0100007F:5DC0 0100007F:A1B2 01 00000000:00000000 00:00000000 00000000  1000        0 333 1 0000000000000000 20 4 30 10 -1
+   2: 0100007F:5DC0 0100007F:A1B2 01 00000000:0000000A 00:00000000 00000000  1000        0 333 1 0000000000000000 20 4 30 10 -1
    3: 0501A8C0:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 444 1 0000000000000000 100 0 0 10 0
 ";
 
@@ -269,16 +276,13 @@ mod tests {
     fn reads_ipv4_rows() {
         let rows = parse_table(TCP);
         assert_eq!(rows.len(), 4, "the header is skipped");
-        assert_eq!(
-            rows[0],
-            Row {
-                local: addr("127.0.0.1:24000"),
-                state: LISTEN,
-                inode: 111
-            }
-        );
+        assert_eq!(rows[0].local, addr("127.0.0.1:24000"));
+        assert_eq!(rows[0].state, LISTEN);
+        assert_eq!(rows[0].inode, 111);
         assert_eq!(rows[1].local, addr("0.0.0.0:8080"));
         assert_eq!(rows[2].state, 0x01, "ESTABLISHED");
+        assert_eq!(rows[2].remote, addr("127.0.0.1:41394"));
+        assert_eq!(rows[2].rx_queue, 10, "bytes not yet read");
         assert_eq!(rows[3].local, addr("192.168.1.5:22"));
     }
 
