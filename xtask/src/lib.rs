@@ -13,6 +13,8 @@
 //! - `process`: the learner's programs as child processes (process groups, bounded
 //!   output capture, always reaped).
 //! - `limits`: resource limits for untrusted programs (rlimits, a pids cgroup).
+//! - `sandbox`: what untrusted programs and builds may touch (Landlock, no
+//!   capabilities, a scratch folder of their own).
 //! - `wire`: loopback TCP with deadlines.
 //! - `compile`: building a lab crate.
 //! - `files`: the directory walk the tools share.
@@ -43,6 +45,7 @@ pub mod progress;
 pub mod report;
 pub mod reports;
 pub mod run;
+pub mod sandbox;
 pub mod session;
 pub mod transcript;
 pub mod watch;
