@@ -142,12 +142,10 @@ pub fn support() -> &'static Support {
             .and_then(|v| v.trim().parse::<i32>().ok());
         let (kernel_abi, mut why_not) = detect();
         let mut abi = kernel_abi.min(TESTED_ABI);
-        if let Some(cap) = cap {
-            if cap < abi {
-                abi = cap.max(0);
-                if abi == 0 {
-                    why_not = Some(format!("simulado por {ABI_CAP_VARIABLE}=0"));
-                }
+        if let Some(cap) = cap.filter(|&cap| cap < abi) {
+            abi = cap.max(0);
+            if abi == 0 {
+                why_not = Some(format!("simulado por {ABI_CAP_VARIABLE}=0"));
             }
         }
         Support {
