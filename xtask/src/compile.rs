@@ -73,11 +73,10 @@ pub fn build_submission(
     // The compiler reads the submission's code, so it is untrusted too:
     // `include_str!("/any/file")` must not reach beyond the submission.
     let _sandbox = if crate::sandbox::enabled() {
-        let sandbox = sandboxed_build(&mut command, manifest, target_dir).map_err(|e| {
-            BuildFailure {
+        let sandbox =
+            sandboxed_build(&mut command, manifest, target_dir).map_err(|e| BuildFailure {
                 output: format!("não consegui isolar a compilação: {e}"),
-            }
-        })?;
+            })?;
         Some(sandbox)
     } else {
         None
