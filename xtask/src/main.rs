@@ -101,6 +101,18 @@ enum BenchWhat {
         #[arg(long)]
         jobs: Option<usize>,
     },
+    /// O custo do isolamento: preparo por programa, e uma turma com e sem ele.
+    Isolamento {
+        /// Quantas entregas.
+        #[arg(long, default_value_t = 3)]
+        students: usize,
+        /// Os laboratórios da turma (ex.: 01,02).
+        #[arg(long, value_delimiter = ',', default_values_t = ["01".to_owned(), "02".to_owned()])]
+        labs: Vec<String>,
+        /// Quantos preparos medir.
+        #[arg(long, default_value_t = 200)]
+        vezes: usize,
+    },
 }
 
 #[derive(clap::Args)]
@@ -310,6 +322,18 @@ fn main() -> ExitCode {
                 jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
             xtask::bench::class(&root, students, jobs)
         }
+        Command::Bench {
+            what:
+                Some(BenchWhat::Isolamento {
+                    students,
+                    labs,
+                    vezes,
+                }),
+        } => labs
+            .iter()
+            .map(|q| find_lab(q))
+            .collect::<Result<Vec<_>, _>>()
+            .and_then(|labs| xtask::bench::isolamento::run(&root, students, &labs, vezes)),
         Command::List => {
             learner::list(&root);
             Ok(())

@@ -182,7 +182,7 @@ fn shell_line(command: &str) -> String {
 /// What a program under test may touch: the system (read-only), its own binary
 /// and folder (read-only), its scratch folder; TCP only on its `PORTA` (bind,
 /// and connect: for a client it is the grader's listening port).
-fn program_policy(launch: &Launch, port: u16) -> crate::sandbox::Policy {
+pub fn program_policy(launch: &Launch, port: u16) -> crate::sandbox::Policy {
     let policy = crate::sandbox::Policy::base();
     let policy = match launch {
         Launch::Binary { path, cwd } => policy.read(path).read(cwd),

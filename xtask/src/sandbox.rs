@@ -213,7 +213,12 @@ static DISABLED: AtomicBool = AtomicBool::new(false);
 
 /// Turns the sandbox off for the rest of this process (`grade --sem-isolamento`).
 pub fn disable() {
-    DISABLED.store(true, Ordering::SeqCst);
+    set_enabled(false);
+}
+
+/// On or off for the programs started from now on (the bench compares both).
+pub fn set_enabled(on: bool) {
+    DISABLED.store(!on, Ordering::SeqCst);
 }
 
 /// Whether programs started from now on are sandboxed (even without Landlock,
