@@ -214,7 +214,10 @@ fn turma_hostil_isolada_tem_todas_as_tentativas_negadas() {
     // And again from the `/bin/sh` child: read, write, read, signal.
     let from_child = denied.iter().filter(|l| l.contains("[ivo/sh]")).count();
     assert!(from_child >= 4, "{denied:#?}");
-    assert!(!denied.iter().any(|l| l.contains("CONSEGUI")), "{denied:#?}");
+    assert!(
+        !denied.iter().any(|l| l.contains("CONSEGUI")),
+        "{denied:#?}"
+    );
 
     // Nothing escaped: no bytes on the foreign port, no file outside.
     assert_eq!(received_on_foreign_port(&scene), "");
@@ -277,7 +280,10 @@ fn turma_hostil_sem_isolamento_consegue_tudo() {
     let ivo = json(&scene.out, "ivo");
     assert!(all_passed(&ivo), "{ivo:#}");
     assert!(
-        ivo["isolamento"].as_str().unwrap().starts_with("NÃO ISOLADO"),
+        ivo["isolamento"]
+            .as_str()
+            .unwrap()
+            .starts_with("NÃO ISOLADO"),
         "{ivo:#}"
     );
     // …but every attempt worked: what it took arrived on the foreign port.

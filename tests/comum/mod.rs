@@ -97,6 +97,11 @@ pub fn describe(report: &Report) -> String {
 pub fn xtask() -> Command {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     let bin = BIN.get_or_init(|| {
+        // `.ci/run` runs tests/isolamento.rs as another user, with a grader
+        // built beforehand (that user has no cargo registry to build one).
+        if let Some(prebuilt) = std::env::var_os("TOMADA_XTASK") {
+            return PathBuf::from(prebuilt);
+        }
         let root = root();
         let status = Command::new(std::env::var_os("CARGO").unwrap_or("cargo".into()))
             .current_dir(&root)
