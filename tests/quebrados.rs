@@ -18,6 +18,10 @@ fn broken_server(
     Option<(&'static str, Vec<&'static str>)>,
     xtask::check::Report,
 ) {
+    // The fixture writes its pid to a file outside its sandbox's scratch
+    // folder, for the orphan check: these diagnosis tests run their programs
+    // unsandboxed (the sandbox itself is tested in tests/isolamento.rs).
+    xtask::sandbox::set_enabled(false);
     let pid_file =
         std::env::temp_dir().join(format!("tomada-{}-{script}.pids", std::process::id()));
     let _ = std::fs::remove_file(&pid_file);
