@@ -8,6 +8,8 @@ mod comum;
 
 use std::io::Read as _;
 use std::net::TcpListener;
+use std::os::linux::net::SocketAddrExt as _;
+use std::os::unix::net::{SocketAddr, UnixListener};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -45,6 +47,9 @@ struct Scene {
     secret: PathBuf,
     outside: PathBuf,
     foreign: TcpListener,
+    /// An abstract UNIX socket of the test's (no file: only Landlock's scope bars it).
+    abstract_name: String,
+    _abstract: UnixListener,
 }
 
 const MARKER: &str = "segredo-da-professora-7f3a";
@@ -59,7 +64,7 @@ fn scene(name: &str) -> Scene {
     std::fs::write(&secret, format!("{MARKER}\n")).unwrap();
     let fixtures = comum::root().join("tests/fixtures/hostil");
     solved_lab_01(&class, "ana");
-    for student in ["ivo", "ciro"] {
+    for student in ["caco", "ivo", "ciro"] {
         let src = solved_lab_01(&class, student);
         std::fs::copy(
             fixtures.join(format!("{student}-01-servidor.rs")),
@@ -68,7 +73,12 @@ fn scene(name: &str) -> Scene {
         .unwrap();
     }
     let foreign = TcpListener::bind("127.0.0.1:0").unwrap();
+    let abstract_name = format!("tomada-{name}-{}", std::process::id());
+    let abstract_listener =
+        UnixListener::bind_addr(&SocketAddr::from_abstract_name(&abstract_name).unwrap()).unwrap();
     Scene {
+        abstract_name,
+        _abstract: abstract_listener,
         out: base.join("notas"),
         outside: base.join("fora"),
         base,
@@ -90,7 +100,9 @@ fn grade(scene: &Scene, extra: &[&str]) -> std::process::Output {
     let root = comum::root();
     let port = scene.foreign.local_addr().unwrap().port();
     comum::xtask()
-        .args(["grade", "--labs", "01", "--jobs", "2", "--timeout", "3000"])
+        // One at a time: ana's build comes before caco's, which reads the
+        // shared target folder at compile time.
+        .args(["grade", "--labs", "01", "--jobs", "1", "--timeout", "3000"])
         .args(extra)
         .arg("--out")
         .arg(&scene.out)
@@ -113,9 +125,11 @@ fn grade(scene: &Scene, extra: &[&str]) -> std::process::Output {
         )
         .env(
             "TOMADA_ALVO_BINARIO",
-            scene.out.join("trabalho/target/debug/servidor"),
+            // The binary the grader kept for ana (the shared target keeps none).
+            scene.out.join("trabalho/ana/bin/01-basico/servidor"),
         )
         .env("TOMADA_ALVO_PORTA", port.to_string())
+        .env("TOMADA_ALVO_ABSTRATO", &scene.abstract_name)
         .output()
         .unwrap()
 }
@@ -156,17 +170,30 @@ fn processes_under(dir: &Path) -> Vec<String> {
 }
 
 /// Each attempt the hostile server makes, as its stderr names it.
-const ATTEMPTS: [&str; 9] = [
+const ATTEMPTS: [&str; 10] = [
     "escrever fora do rascunho",
     "ler a entrega de outro aluno",
     "ler o arquivo da professora",
     "sobrescrever a transcricao.snap da apostila",
-    "sobrescrever o binário de outro aluno no target",
+    "sobrescrever o binário de outro aluno",
     "abrir uma segunda porta",
     "kill(corretor, 0)",
     "ptrace(corretor)",
+    "conectar num socket UNIX abstrato de fora",
     "conectar numa porta que não é a do corretor",
 ];
+
+/// include_bytes! of the binary the previous build left in the shared target
+/// folder: nothing is left there, so it does not compile.
+fn assert_caco_found_nothing(out: &Path) {
+    let caco = json(out, "caco");
+    assert_eq!(caco["status"], "error", "{caco:#}");
+    let message = caco["message"].as_str().unwrap();
+    assert!(
+        message.contains("couldn't read") && message.contains("target/debug/servidor"),
+        "{message}"
+    );
+}
 
 #[test]
 fn turma_hostil_isolada_tem_todas_as_tentativas_negadas() {
@@ -236,6 +263,7 @@ fn turma_hostil_isolada_tem_todas_as_tentativas_negadas() {
     assert!(!ciro.to_string().contains(MARKER), "{ciro:#}");
     let csv = std::fs::read_to_string(scene.out.join("notas.csv")).unwrap();
     assert!(csv.contains("\nciro,0,0,7\n"), "{csv}");
+    assert_caco_found_nothing(&scene.out);
     assert!(csv.contains("\nivo,7,7,7\n"), "{csv}");
 
     // The teacher's summary names who tried to leave, and only them.
@@ -301,6 +329,8 @@ fn turma_hostil_sem_isolamento_consegue_tudo() {
     assert!(leaked.contains(MARKER), "{leaked}");
     assert!(scene.base.join("fora-ivo.txt").exists());
     assert!(scene.base.join("fora-ivo-sh.txt").exists());
+    // The shared target is scrubbed whether isolated or not.
+    assert_caco_found_nothing(&scene.out);
     // include_str! embedded the teacher's file, and the lab passed.
     assert!(all_passed(&json(&scene.out, "ciro")));
     let summary = std::fs::read_to_string(scene.out.join("resumo.md")).unwrap();

@@ -95,6 +95,9 @@ pub fn build_submission(
         .arg(manifest)
         .arg("--target-dir")
         .arg(target_dir)
+        // Incremental caches hold the compiled code of whoever built before:
+        // none, so that `scrub_package` leaves nothing of a student behind.
+        .env("CARGO_INCREMENTAL", "0")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -134,6 +137,37 @@ pub fn build_submission(
                 limit.as_secs()
             ),
         }),
+    }
+}
+
+/// Removes what a submission's build of `package` left in the shared target
+/// folder: the next submission's build may read that folder (it writes
+/// there), and `include_bytes!` of the previous student's binary must find
+/// nothing. The dependencies (the workbook's, not the student's) stay.
+pub fn scrub_package(target_dir: &Path, package: &str) {
+    let lib = package.replace('-', "_");
+    let stems = [
+        "servidor-".to_owned(),
+        "cliente-".to_owned(),
+        format!("{lib}-"),
+        format!("lib{lib}-"),
+        format!("{package}-"),
+    ];
+    let debug = target_dir.join("debug");
+    for name in ["servidor", "cliente", "servidor.d", "cliente.d"] {
+        let _ = std::fs::remove_file(debug.join(name));
+    }
+    for folder in ["deps", "incremental", ".fingerprint"] {
+        let Ok(entries) = std::fs::read_dir(debug.join(folder)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if stems.iter().any(|stem| name.starts_with(stem.as_str())) {
+                let path = entry.path();
+                let _ = std::fs::remove_dir_all(&path).or_else(|_| std::fs::remove_file(&path));
+            }
+        }
     }
 }
 
