@@ -112,6 +112,9 @@ enum BenchWhat {
         /// Quantos preparos medir.
         #[arg(long, default_value_t = 200)]
         vezes: usize,
+        /// Quantas vezes corrigir a turma com e sem isolamento (alternando).
+        #[arg(long, default_value_t = 3)]
+        rodadas: usize,
     },
 }
 
@@ -328,12 +331,13 @@ fn main() -> ExitCode {
                     students,
                     labs,
                     vezes,
+                    rodadas,
                 }),
         } => labs
             .iter()
             .map(|q| find_lab(q))
             .collect::<Result<Vec<_>, _>>()
-            .and_then(|labs| xtask::bench::isolamento::run(&root, students, &labs, vezes)),
+            .and_then(|labs| xtask::bench::isolamento::run(&root, students, &labs, vezes, rodadas)),
         Command::List => {
             learner::list(&root);
             Ok(())
