@@ -5,7 +5,6 @@
 mod comum;
 
 use std::net::TcpListener;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use xtask::session::{Options, Status};
@@ -18,16 +17,10 @@ fn broken_server(
     Option<(&'static str, Vec<&'static str>)>,
     xtask::check::Report,
 ) {
-    // The fixture writes its pid to a file outside its sandbox's scratch
-    // folder, for the orphan check: these diagnosis tests run their programs
-    // unsandboxed (the sandbox itself is tested in tests/isolamento.rs).
-    xtask::sandbox::set_enabled(false);
-    let pid_file =
-        std::env::temp_dir().join(format!("tomada-{}-{script}.pids", std::process::id()));
-    let _ = std::fs::remove_file(&pid_file);
-    let command = format!("TOMADA_PID_ARQUIVO={} python3 {script}", pid_file.display());
+    let marker = comum::marker(script);
+    let command = format!("TOMADA_MARCA={marker} python3 {script}");
     let report = server_only("01", &command, timeout_ms);
-    assert_nothing_left(&pid_file);
+    assert_nothing_left(&marker);
     (comum::first_failure(&report), report)
 }
 
@@ -68,32 +61,22 @@ fn assert_fails_at(report: &xtask::check::Report, step: &str, code: &str) {
     );
 }
 
-/// Every pid the fixture wrote down is gone (or a zombie awaiting its reaper).
-/// SIGKILL is delivered asynchronously, so a killed process may need a moment
-/// to disappear: wait for it, within a bound.
-fn assert_nothing_left(pid_file: &Path) {
-    let Ok(pids) = std::fs::read_to_string(pid_file) else {
-        return;
-    };
-    let alive = |pid: &str| {
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-        let state = stat
-            .rsplit(')')
-            .next()
-            .and_then(|rest| rest.split_whitespace().next());
-        (state.is_some() && state != Some("Z")).then_some(stat)
-    };
+/// No process carrying the fixture's marker is alive (a zombie awaiting its
+/// reaper does not count). SIGKILL is delivered asynchronously, so a killed
+/// process may need a moment to disappear: wait for it, within a bound.
+fn assert_nothing_left(marker: &str) {
     let deadline = Instant::now() + Duration::from_secs(3);
-    for pid in pids.lines().filter(|l| !l.trim().is_empty()) {
-        while let Some(stat) = alive(pid) {
-            assert!(
-                Instant::now() < deadline,
-                "o processo {pid} do programa em teste continua vivo: {stat}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
+    loop {
+        let alive = comum::marked_processes(marker);
+        if alive.is_empty() {
+            return;
         }
+        assert!(
+            Instant::now() < deadline,
+            "processos do programa em teste continuam vivos: {alive:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
     }
-    let _ = std::fs::remove_file(pid_file);
 }
 
 /// A typo in the welcome fails step 2 and says where the bytes differ.

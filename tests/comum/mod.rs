@@ -163,3 +163,36 @@ pub fn workbook_copy(name: &str) -> PathBuf {
     }
     copy
 }
+
+/// A marker for the processes of one test: `--server-cmd "TOMADA_MARCA=<it> ..."`
+/// puts it in the environment of the program and of everything it starts. The
+/// programs run sandboxed and cannot write a pid file where a test could read it.
+pub fn marker(name: &str) -> String {
+    format!("{name}-{}", std::process::id())
+}
+
+/// Live processes (not zombies) whose environment holds `TOMADA_MARCA=<marker>`.
+pub fn marked_processes(marker: &str) -> Vec<(u32, String)> {
+    let wanted = format!("TOMADA_MARCA={marker}");
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(environ) = std::fs::read(entry.path().join("environ")) else {
+            continue;
+        };
+        if !environ.split(|&b| b == 0).any(|v| v == wanted.as_bytes()) {
+            continue;
+        }
+        let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+        let state = stat
+            .rsplit(')')
+            .next()
+            .and_then(|rest| rest.split_whitespace().next());
+        if state.is_some() && state != Some("Z") {
+            found.push((pid, stat));
+        }
+    }
+    found
+}

@@ -186,10 +186,27 @@ pub fn program_policy(launch: &Launch, port: u16) -> crate::sandbox::Policy {
     let policy = crate::sandbox::Policy::base();
     let policy = match launch {
         Launch::Binary { path, cwd } => policy.read(path).read(cwd),
-        // `--server-cmd` runs in the caller's folder: its scripts stay readable.
-        Launch::Shell { cwd, .. } => policy.read(cwd),
+        // `--server-cmd` runs in the caller's folder: its scripts stay readable,
+        // and so do the files the command names (`/caminho/do/servidor`).
+        Launch::Shell { command, cwd } => named_files(command, cwd)
+            .iter()
+            .fold(policy.read(cwd), |policy, file| {
+                policy.read_if_present(file)
+            }),
     };
     policy.bind(port).connect(port)
+}
+
+/// The existing files a command line names by a path (a word with a `/`).
+fn named_files(command: &str, cwd: &Path) -> Vec<PathBuf> {
+    command
+        .split_whitespace()
+        .map(|word| word.trim_matches(['"', '\'']))
+        .map(|word| word.split_once('=').map_or(word, |(_, value)| value))
+        .filter(|word| word.contains('/'))
+        .map(|word| cwd.join(word))
+        .filter(|path| path.is_file())
+        .collect()
 }
 
 /// A running (or finished, not yet dropped) program under test.
@@ -249,7 +266,9 @@ impl Program {
             None
         };
         if let Some(sandbox) = &sandbox {
-            command.envs(sandbox.env());
+            command
+                .envs(sandbox.env())
+                .env("PATH", crate::sandbox::system_path());
         }
         #[cfg(unix)]
         let cgroup = crate::limits::ProgramCgroup::create();

@@ -692,6 +692,21 @@ impl Sandbox {
     }
 }
 
+/// The grader's `PATH` less the folders outside the system paths, for a
+/// program under test: one found first in `~/.pyenv/shims` could not run
+/// inside (a shell goes on to the next folder, Python's `sys.executable` does
+/// not). Builds keep the whole `PATH` (their toolchain folders are readable).
+pub fn system_path() -> std::ffi::OsString {
+    let inherited = std::env::var_os("PATH").unwrap_or_default();
+    let kept: Vec<PathBuf> = std::env::split_paths(&inherited)
+        .filter(|dir| SYSTEM_READ.iter().any(|system| dir.starts_with(system)))
+        .collect();
+    if kept.is_empty() {
+        return "/usr/bin:/bin".into();
+    }
+    std::env::join_paths(kept).unwrap_or_else(|_| "/usr/bin:/bin".into())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

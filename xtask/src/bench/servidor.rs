@@ -87,7 +87,9 @@ impl Running {
             let prepared =
                 crate::sandbox::Sandbox::new(crate::process::program_policy(&launch, port))
                     .map_err(|e| format!("não consegui isolar {}: {e}", path.display()))?;
-            command.envs(prepared.env());
+            command
+                .envs(prepared.env())
+                .env("PATH", crate::sandbox::system_path());
             #[cfg(unix)]
             if let Some(entry) = prepared.entry() {
                 // SAFETY: `enter` only makes async-signal-safe syscalls on plain data.
