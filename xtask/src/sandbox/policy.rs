@@ -20,6 +20,8 @@ pub enum Use {
 /// What a sandboxed process may do, built in the parent.
 #[derive(Clone, Debug, Default)]
 pub struct Policy {
+    /// The system paths of [`system_paths`] (opened once per grader run).
+    system: bool,
     /// Paths that must exist (the program's binary, its folder).
     required: Vec<(PathBuf, Use)>,
     /// System paths, used when this machine has them.
@@ -62,6 +64,46 @@ const ETC_READ: [&str; 13] = [
     "/etc/ssl",
 ];
 
+/// The system, read-only; `/proc` and `/sys` read-only (thread counts,
+/// cgroup limits); a few devices, read-write. Those this machine has.
+fn system_paths() -> Vec<(PathBuf, Use)> {
+    let mut paths = Vec::new();
+    for path in SYSTEM_READ.iter().chain(ETC_READ.iter()) {
+        paths.push((PathBuf::from(path), Use::ReadExec));
+    }
+    // Python reads its `sitecustomize` from /etc/python3.X on Debian.
+    if let Ok(entries) = std::fs::read_dir("/etc") {
+        for entry in entries.flatten() {
+            if entry.file_name().to_string_lossy().starts_with("python") {
+                paths.push((entry.path(), Use::ReadExec));
+            }
+        }
+    }
+    for path in ["/proc", "/sys"] {
+        paths.push((PathBuf::from(path), Use::ReadExec));
+    }
+    for path in DEVICES {
+        paths.push((PathBuf::from(path), Use::ReadWrite));
+    }
+    paths
+}
+
+/// The system paths, opened once: opening some thirty paths for each program
+/// was most of its sandbox's set-up time. (`O_PATH`, close-on-exec.)
+#[cfg(target_os = "linux")]
+fn system_rules() -> &'static [(landlock::PathFd, Use, bool)] {
+    static RULES: OnceLock<Vec<(landlock::PathFd, Use, bool)>> = OnceLock::new();
+    RULES.get_or_init(|| {
+        system_paths()
+            .into_iter()
+            .filter_map(|(path, how)| {
+                let fd = landlock::PathFd::new(&path).ok()?;
+                Some((fd, how, path.is_dir()))
+            })
+            .collect()
+    })
+}
+
 /// Devices every program may read and write.
 const DEVICES: [&str; 5] = [
     "/dev/null",
@@ -72,28 +114,12 @@ const DEVICES: [&str; 5] = [
 ];
 
 impl Policy {
-    /// The base every sandboxed process gets: the system, read-only; `/proc`
-    /// and `/sys` read-only (thread counts, cgroup limits); a few devices.
+    /// The base every sandboxed process gets: see [`system_paths`].
     pub fn base() -> Policy {
-        let mut policy = Policy::default();
-        for path in SYSTEM_READ.iter().chain(ETC_READ.iter()) {
-            policy.optional.push((PathBuf::from(path), Use::ReadExec));
+        Policy {
+            system: true,
+            ..Policy::default()
         }
-        // Python reads its `sitecustomize` from /etc/python3.X on Debian.
-        if let Ok(entries) = std::fs::read_dir("/etc") {
-            for entry in entries.flatten() {
-                if entry.file_name().to_string_lossy().starts_with("python") {
-                    policy.optional.push((entry.path(), Use::ReadExec));
-                }
-            }
-        }
-        for path in ["/proc", "/sys"] {
-            policy.optional.push((PathBuf::from(path), Use::ReadExec));
-        }
-        for path in DEVICES {
-            policy.optional.push((PathBuf::from(path), Use::ReadWrite));
-        }
-        policy
     }
 
     pub fn read(mut self, path: &Path) -> Policy {
@@ -164,6 +190,25 @@ impl Policy {
             ruleset = ruleset.scope(Scope::from_all(abi)).map_err(fail)?;
         }
         let mut created = ruleset.create().map_err(fail)?;
+        let access = |how: Use, is_dir: bool| {
+            let access = match how {
+                Use::ReadExec => AccessFs::from_read(abi),
+                Use::ReadWrite => AccessFs::from_all(abi),
+            };
+            // Only file rights apply to a file (a device, the binary).
+            if is_dir {
+                access
+            } else {
+                access & AccessFs::from_file(abi)
+            }
+        };
+        if self.system {
+            for (fd, how, is_dir) in system_rules() {
+                created = created
+                    .add_rule(PathBeneath::new(fd, access(*how, *is_dir)))
+                    .map_err(fail)?;
+            }
+        }
         let rules = self
             .required
             .iter()
@@ -180,16 +225,8 @@ impl Policy {
                     )));
                 }
             };
-            let mut access = match how {
-                Use::ReadExec => AccessFs::from_read(abi),
-                Use::ReadWrite => AccessFs::from_all(abi),
-            };
-            if !path.is_dir() {
-                // Only file rights apply to a file (a device, the binary).
-                access &= AccessFs::from_file(abi);
-            }
             created = created
-                .add_rule(PathBeneath::new(fd, access))
+                .add_rule(PathBeneath::new(fd, access(*how, path.is_dir())))
                 .map_err(fail)?;
         }
         if support().network() {
