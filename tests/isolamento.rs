@@ -50,6 +50,9 @@ struct Scene {
     /// An abstract UNIX socket of the test's (no file: only Landlock's scope bars it).
     abstract_name: String,
     _abstract: UnixListener,
+    /// A UNIX socket with a path, like the teacher's D-Bus or ssh-agent.
+    socket_path: PathBuf,
+    _socket: UnixListener,
 }
 
 const MARKER: &str = "segredo-da-professora-7f3a";
@@ -76,7 +79,11 @@ fn scene(name: &str) -> Scene {
     let abstract_name = format!("tomada-{name}-{}", std::process::id());
     let abstract_listener =
         UnixListener::bind_addr(&SocketAddr::from_abstract_name(&abstract_name).unwrap()).unwrap();
+    let socket_path = base.join("agente.sock");
+    let socket = UnixListener::bind(&socket_path).unwrap();
     Scene {
+        socket_path,
+        _socket: socket,
         abstract_name,
         _abstract: abstract_listener,
         out: base.join("notas"),
@@ -130,6 +137,7 @@ fn grade(scene: &Scene, extra: &[&str]) -> std::process::Output {
         )
         .env("TOMADA_ALVO_PORTA", port.to_string())
         .env("TOMADA_ALVO_ABSTRATO", &scene.abstract_name)
+        .env("TOMADA_ALVO_SOCKET", &scene.socket_path)
         .output()
         .unwrap()
 }
@@ -170,7 +178,7 @@ fn processes_under(dir: &Path) -> Vec<String> {
 }
 
 /// Each attempt the hostile server makes, as its stderr names it.
-const ATTEMPTS: [&str; 10] = [
+const ATTEMPTS: [&str; 11] = [
     "escrever fora do rascunho",
     "ler a entrega de outro aluno",
     "ler o arquivo da professora",
@@ -180,6 +188,7 @@ const ATTEMPTS: [&str; 10] = [
     "kill(corretor, 0)",
     "ptrace(corretor)",
     "conectar num socket UNIX abstrato de fora",
+    "conectar num socket UNIX com caminho de fora",
     "conectar numa porta que não é a do corretor",
 ];
 

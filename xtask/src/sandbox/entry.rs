@@ -11,6 +11,8 @@ pub struct Entry {
     pub(super) drop_bounding: bool,
     /// The highest capability number of this kernel.
     pub(super) last_cap: i32,
+    /// Whether to install the seccomp filter (see `seccomp`).
+    pub(super) seccomp: bool,
 }
 
 #[cfg(target_os = "linux")]
@@ -80,6 +82,9 @@ impl Entry {
             {
                 return Err(io::Error::last_os_error());
             }
+        }
+        if self.seccomp {
+            super::seccomp::install()?;
         }
         Ok(())
     }

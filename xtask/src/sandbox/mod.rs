@@ -13,6 +13,8 @@
 //! - **Landlock, scopes** (Linux 6.12, ABI 6): no signals and no abstract UNIX
 //!   sockets towards processes outside its own sandbox (ptrace is confined by
 //!   Landlock since ABI 1).
+//! - **seccomp**: no new `AF_UNIX` socket (Landlock up to ABI 6 does not check
+//!   `connect` to a UNIX socket with a path: the teacher's D-Bus, ssh-agent).
 //! - **Privileges**: `PR_SET_NO_NEW_PRIVS`, and when the grader is root, an
 //!   empty capability bounding set, no ambient capabilities and empty
 //!   effective/permitted/inheritable sets: uid 0 inside is no stronger than
@@ -35,10 +37,13 @@
 //! - `policy`: what one process may touch, turned into a Landlock ruleset.
 //! - `entry`: the child's half, between fork and exec.
 //! - `scratch`: the fresh folder of each process.
+//! - `seccomp`: no new `AF_UNIX` socket (what Landlock leaves open).
 
 mod entry;
 mod policy;
 mod scratch;
+#[cfg(target_os = "linux")]
+mod seccomp;
 mod support;
 
 use std::io;

@@ -165,6 +165,7 @@ impl Policy {
                 ruleset: ruleset.as_ref().map_or(-1, raw_fd),
                 drop_bounding: is_root(),
                 last_cap: last_capability(),
+                seccomp: support().seccomp,
             },
             _ruleset: ruleset,
         })

@@ -19,6 +19,8 @@ pub struct Support {
     pub abi: i32,
     /// Why Landlock is not there, in pt-BR, when it is not.
     pub why_not: Option<String>,
+    /// Whether the seccomp filter against new UNIX sockets applies here.
+    pub seccomp: bool,
 }
 
 /// One protection and the Landlock ABI (and kernel) it needs.
@@ -47,6 +49,9 @@ pub const PROTECTIONS: [Protection; 3] = [
     },
 ];
 
+/// What the seccomp filter adds (see `seccomp`).
+const UNIX_SOCKETS: &str = "nenhum socket UNIX novo (seccomp)";
+
 impl Support {
     /// Whether Landlock confines the filesystem at all.
     pub fn landlock(&self) -> bool {
@@ -63,7 +68,7 @@ impl Support {
 
     /// The protections this machine cannot give, in pt-BR.
     pub fn missing(&self) -> Vec<String> {
-        PROTECTIONS
+        let mut missing: Vec<String> = PROTECTIONS
             .iter()
             .filter(|p| self.abi < p.abi)
             .map(|p| {
@@ -72,7 +77,13 @@ impl Support {
                     p.name, p.abi, p.kernel
                 )
             })
-            .collect()
+            .collect();
+        if !self.seccomp {
+            missing.push(format!(
+                "{UNIX_SOCKETS} (precisa de seccomp, x86_64 ou aarch64)"
+            ));
+        }
+        missing
     }
 
     /// One line for the terminal and the reports, in pt-BR.
@@ -83,11 +94,14 @@ impl Support {
                 self.why_not.as_deref().unwrap_or("indisponível")
             );
         }
-        let enforced: Vec<&str> = PROTECTIONS
+        let mut enforced: Vec<&str> = PROTECTIONS
             .iter()
             .filter(|p| self.abi >= p.abi)
             .map(|p| p.name)
             .collect();
+        if self.seccomp {
+            enforced.push(UNIX_SOCKETS);
+        }
         let mut text = format!(
             "Landlock ABI {} (núcleo: {}): {}; sem capacidades, no_new_privs",
             self.abi,
@@ -121,8 +135,19 @@ pub fn support() -> &'static Support {
             kernel_abi,
             abi,
             why_not,
+            seccomp: seccomp_available(),
         }
     })
+}
+
+#[cfg(target_os = "linux")]
+fn seccomp_available() -> bool {
+    super::seccomp::available()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn seccomp_available() -> bool {
+    false
 }
 
 /// Restricts a throwaway thread (Landlock applies per thread unless asked
@@ -187,6 +212,7 @@ mod tests {
             kernel_abi: 3,
             abi: 3,
             why_not: None,
+            seccomp: true,
         };
         let missing = partial.missing();
         assert_eq!(missing.len(), 2, "{missing:?}");
@@ -196,6 +222,7 @@ mod tests {
             kernel_abi: 7,
             abi: 6,
             why_not: None,
+            seccomp: true,
         };
         assert!(full.missing().is_empty());
     }
