@@ -159,16 +159,14 @@ fn servidor_python_com_porta_fixa() {
 /// test, which lives in its own process group and so never got the signal.
 #[test]
 fn ctrl_c_encerra_o_programa_em_teste() {
-    let pid_file = std::env::temp_dir().join(format!("tomada-ctrlc-{}.pids", std::process::id()));
-    let _ = std::fs::remove_file(&pid_file);
+    let marker = comum::marker("ctrlc");
     let mut child = xtask()
         .current_dir(comum::root().join("tests/fixtures/01-basico"))
-        .env("TOMADA_PID_ARQUIVO", &pid_file)
         .args([
             "check",
             "01",
             "--server-cmd",
-            "python3 nunca_escuta.py",
+            &format!("TOMADA_MARCA={marker} python3 nunca_escuta.py"),
             "--timeout",
             "60000",
         ])
@@ -176,18 +174,12 @@ fn ctrl_c_encerra_o_programa_em_teste() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // Wait until the program under test is running (it writes its pid).
+    // Wait until the program under test is running (its marker shows in /proc).
     let deadline = Instant::now() + Duration::from_secs(30);
-    let pid = loop {
-        if let Some(pid) = std::fs::read_to_string(&pid_file)
-            .ok()
-            .and_then(|t| t.trim().parse::<u32>().ok())
-        {
-            break pid;
-        }
+    while comum::marked_processes(&marker).is_empty() {
         assert!(Instant::now() < deadline, "o programa em teste não iniciou");
         std::thread::sleep(Duration::from_millis(20));
-    };
+    }
     Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
@@ -196,21 +188,16 @@ fn ctrl_c_encerra_o_programa_em_teste() {
     assert_eq!(status.code(), Some(130));
     let gone = Instant::now() + Duration::from_secs(3);
     loop {
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-        let state = stat
-            .rsplit(')')
-            .next()
-            .and_then(|r| r.split_whitespace().next());
-        if state.is_none() || state == Some("Z") {
+        let alive = comum::marked_processes(&marker);
+        if alive.is_empty() {
             break;
         }
         assert!(
             Instant::now() < gone,
-            "o processo {pid} sobreviveu ao Ctrl-C: {stat}"
+            "o programa em teste sobreviveu ao Ctrl-C: {alive:?}"
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    let _ = std::fs::remove_file(&pid_file);
 }
 
 /// `check --all` grades every lab of this checkout; JUnit and Exercism JSON for CI.

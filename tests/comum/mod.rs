@@ -97,6 +97,11 @@ pub fn describe(report: &Report) -> String {
 pub fn xtask() -> Command {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     let bin = BIN.get_or_init(|| {
+        // `.ci/run` runs tests/isolamento.rs as another user, with a grader
+        // built beforehand (that user has no cargo registry to build one).
+        if let Some(prebuilt) = std::env::var_os("TOMADA_XTASK") {
+            return PathBuf::from(prebuilt);
+        }
         let root = root();
         let status = Command::new(std::env::var_os("CARGO").unwrap_or("cargo".into()))
             .current_dir(&root)
@@ -157,4 +162,37 @@ pub fn workbook_copy(name: &str) -> PathBuf {
         assert!(ok, "git {args:?} falhou");
     }
     copy
+}
+
+/// A marker for the processes of one test: `--server-cmd "TOMADA_MARCA=<it> ..."`
+/// puts it in the environment of the program and of everything it starts. The
+/// programs run sandboxed and cannot write a pid file where a test could read it.
+pub fn marker(name: &str) -> String {
+    format!("{name}-{}", std::process::id())
+}
+
+/// Live processes (not zombies) whose environment holds `TOMADA_MARCA=<marker>`.
+pub fn marked_processes(marker: &str) -> Vec<(u32, String)> {
+    let wanted = format!("TOMADA_MARCA={marker}");
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(environ) = std::fs::read(entry.path().join("environ")) else {
+            continue;
+        };
+        if !environ.split(|&b| b == 0).any(|v| v == wanted.as_bytes()) {
+            continue;
+        }
+        let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+        let state = stat
+            .rsplit(')')
+            .next()
+            .and_then(|rest| rest.split_whitespace().next());
+        if state.is_some() && state != Some("Z") {
+            found.push((pid, stat));
+        }
+    }
+    found
 }

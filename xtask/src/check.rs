@@ -74,6 +74,9 @@ pub struct Report {
     pub results: Vec<StepResult>,
     /// The normalized transcript of the run (what the golden file holds).
     pub transcript: String,
+    /// Permission errors the programs (or the compiler) reported: what the
+    /// sandbox denied (see `sandbox::denials_in`).
+    pub denied: Vec<String>,
 }
 
 impl Report {
@@ -168,6 +171,7 @@ pub async fn grade(
         build_failure: None,
         results: Vec::new(),
         transcript: String::new(),
+        denied: Vec::new(),
     };
 
     // Without --server-cmd/--client-cmd, both sides come from the lab's crate.
@@ -215,9 +219,10 @@ pub async fn grade(
     let mut session = Session::new(lab, opts, expected, server, client, on_step);
     // The scenario stops by itself at the first failure or at --step.
     let _ = run_parts(&mut session, lab).await;
-    let (results, transcript) = session.finish_run().await;
+    let (results, transcript, denied) = session.finish_run().await;
     report.results = results;
     report.transcript = transcript;
+    report.denied = denied;
     Ok(report)
 }
 
@@ -299,6 +304,10 @@ pub fn not_graded(
         lab,
         graded,
         seed: opts.seed,
+        denied: reason
+            .as_deref()
+            .map(crate::sandbox::denials_in)
+            .unwrap_or_default(),
         build_failure: reason,
         results,
         transcript: String::new(),

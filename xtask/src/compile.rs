@@ -108,7 +108,19 @@ pub fn build_submission(
     target_dir: &Path,
     limit: std::time::Duration,
 ) -> Result<PathBuf, BuildFailure> {
-    let mut child = Command::new(cargo())
+    let mut command = Command::new(cargo());
+    // The compiler reads the submission's code, so it is untrusted too:
+    // `include_str!("/any/file")` must not reach beyond the submission.
+    let _sandbox = if crate::sandbox::enabled() {
+        let sandbox =
+            sandboxed_build(&mut command, manifest, target_dir).map_err(|e| BuildFailure {
+                output: format!("não consegui isolar a compilação: {e}"),
+            })?;
+        Some(sandbox)
+    } else {
+        None
+    };
+    let mut child = command
         .args([
             "build",
             "--quiet",
@@ -116,11 +128,15 @@ pub fn build_submission(
             "--package",
             package,
             "--color=never",
+            "--offline",
         ])
         .arg("--manifest-path")
         .arg(manifest)
         .arg("--target-dir")
         .arg(target_dir)
+        // Incremental caches hold the compiled code of whoever built before:
+        // none, so that `scrub_package` leaves nothing of a student behind.
+        .env("CARGO_INCREMENTAL", "0")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -161,6 +177,122 @@ pub fn build_submission(
             ),
         }),
     }
+}
+
+/// Removes what a submission's build of `package` left in the shared target
+/// folder: the next submission's build may read that folder (it writes
+/// there), and `include_bytes!` of the previous student's binary must find
+/// nothing. The dependencies (the workbook's, not the student's) stay.
+pub fn scrub_package(target_dir: &Path, package: &str) {
+    let lib = package.replace('-', "_");
+    let stems = [
+        "servidor-".to_owned(),
+        "cliente-".to_owned(),
+        format!("{lib}-"),
+        format!("lib{lib}-"),
+        format!("{package}-"),
+    ];
+    let debug = target_dir.join("debug");
+    for name in ["servidor", "cliente", "servidor.d", "cliente.d"] {
+        let _ = std::fs::remove_file(debug.join(name));
+    }
+    for folder in ["deps", "incremental", ".fingerprint"] {
+        let Ok(entries) = std::fs::read_dir(debug.join(folder)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if stems.iter().any(|stem| name.starts_with(stem.as_str())) {
+                let path = entry.path();
+                let _ = std::fs::remove_dir_all(&path).or_else(|_| std::fs::remove_file(&path));
+            }
+        }
+    }
+}
+
+/// Where cargo keeps its registry and rustup its toolchains.
+fn tool_home(variable: &str, default: &str) -> Option<PathBuf> {
+    std::env::var_os(variable)
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(default)))
+}
+
+/// Puts a submission's build in the sandbox: it reads the toolchain, the
+/// registry cache and the submission's workspace (the workbook's manifests,
+/// the student's `src/`), and writes only the target folder and its scratch
+/// folder. Not `$CARGO_HOME` as a whole: `credentials.toml` lives there.
+#[cfg(unix)]
+fn sandboxed_build(
+    command: &mut Command,
+    manifest: &Path,
+    target_dir: &Path,
+) -> std::io::Result<crate::sandbox::Sandbox> {
+    use crate::sandbox::{Policy, Sandbox};
+    use std::os::unix::process::CommandExt as _;
+
+    std::fs::create_dir_all(target_dir)?;
+    let space = manifest.parent().unwrap_or(Path::new("."));
+    let mut policy = Policy::base().read(space).write(target_dir);
+    // Cargo prunes the copied lock file to the labs laid out.
+    policy = policy.write_if_present(&space.join("Cargo.lock"));
+    let cargo_path = PathBuf::from(cargo());
+    // `$CARGO` is the toolchain's own cargo: `<toolchain>/bin/cargo`.
+    let toolchain = cargo_path
+        .is_absolute()
+        .then(|| cargo_path.parent().and_then(Path::parent))
+        .flatten()
+        .map(Path::to_path_buf);
+    if let Some(toolchain) = &toolchain {
+        policy = policy.read(toolchain);
+        let rustc = toolchain.join("bin").join("rustc");
+        if rustc.exists() {
+            command.env("RUSTC", rustc);
+        }
+    }
+    if let Some(cargo_home) = tool_home("CARGO_HOME", ".cargo") {
+        for part in ["bin", "registry", "git", "config.toml", "config"] {
+            policy = policy.read_if_present(&cargo_home.join(part));
+        }
+        // Cargo's locks and its cache tracker, even offline.
+        for lock in [".package-cache", ".package-cache-mutate", ".global-cache"] {
+            policy = policy.write_if_present(&cargo_home.join(lock));
+        }
+        command.env("CARGO_HOME", &cargo_home);
+    }
+    if let Some(rustup_home) = tool_home("RUSTUP_HOME", ".rustup") {
+        for part in ["toolchains", "settings.toml"] {
+            policy = policy.read_if_present(&rustup_home.join(part));
+        }
+        command.env("RUSTUP_HOME", &rustup_home);
+    }
+    // Cargo reads `.cargo/config.toml` in every folder above its working
+    // folder: run it in the submission's workspace, and let it read those.
+    command.current_dir(space);
+    for folder in space.ancestors() {
+        for name in ["config.toml", "config"] {
+            policy = policy.read_if_present(&folder.join(".cargo").join(name));
+        }
+    }
+    let sandbox = Sandbox::new(policy)?;
+    command.envs(sandbox.env());
+    if let Some(entry) = sandbox.entry() {
+        // SAFETY: `enter` only makes async-signal-safe syscalls on plain data.
+        unsafe {
+            command.pre_exec(move || entry.enter());
+        }
+    }
+    // The caller keeps it until the build ends: the ruleset's descriptor must
+    // be open at spawn (it is close-on-exec, so cargo never sees it).
+    Ok(sandbox)
+}
+
+#[cfg(not(unix))]
+fn sandboxed_build(
+    _command: &mut Command,
+    _manifest: &Path,
+    _target_dir: &Path,
+) -> std::io::Result<crate::sandbox::Sandbox> {
+    crate::sandbox::Sandbox::new(crate::sandbox::Policy::base())
 }
 
 #[cfg(test)]

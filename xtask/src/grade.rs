@@ -191,6 +191,8 @@ fn grade_one(
             .map_err(|f| f.output)
             .and_then(|bin_dir| keep_binaries(&bin_dir, &space.join("bin").join(lab.dir)))
         });
+        // Still under the lock: the next build must not find this one's code.
+        compile::scrub_package(shared_target, &lab.package(Variant::Starter));
         timing.lock().unwrap_or_else(|p| p.into_inner()).compiling += started.elapsed();
         built
     };

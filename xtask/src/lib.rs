@@ -15,6 +15,8 @@
 //!   output capture, always reaped).
 //! - `limits`: resource limits for untrusted programs (rlimits, a pids cgroup).
 //! - `faults`: the grader's replies to a client, cut into pieces at random points.
+//! - `sandbox`: what untrusted programs and builds may touch (Landlock, no
+//!   capabilities, a scratch folder of their own).
 //! - `wire`: loopback TCP with deadlines.
 //! - `listening`: the addresses a program listens on, from `/proc` (loopback only?).
 //! - `compile`: building a lab crate.
@@ -50,6 +52,7 @@ pub mod progress;
 pub mod report;
 pub mod reports;
 pub mod run;
+pub mod sandbox;
 pub mod session;
 pub mod transcript;
 pub mod watch;

@@ -101,6 +101,21 @@ enum BenchWhat {
         #[arg(long)]
         jobs: Option<usize>,
     },
+    /// O custo do isolamento: preparo por programa, e uma turma com e sem ele.
+    Isolamento {
+        /// Quantas entregas.
+        #[arg(long, default_value_t = 3)]
+        students: usize,
+        /// Os laboratórios da turma (ex.: 01,02).
+        #[arg(long, value_delimiter = ',', default_values_t = ["01".to_owned(), "02".to_owned()])]
+        labs: Vec<String>,
+        /// Quantos preparos medir.
+        #[arg(long, default_value_t = 200)]
+        vezes: usize,
+        /// Quantas vezes corrigir a turma com e sem isolamento (alternando).
+        #[arg(long, default_value_t = 3)]
+        rodadas: usize,
+    },
 }
 
 #[derive(clap::Args)]
@@ -122,6 +137,9 @@ struct GradeArgs {
     /// Prazo de cada espera, em milissegundos.
     #[arg(long, value_name = "MS", default_value_t = 5000, value_parser = clap::value_parser!(u64).range(1..=600_000))]
     timeout: u64,
+    /// Avalia mesmo sem isolamento (Landlock): só para entregas em que você confia.
+    #[arg(long = "sem-isolamento")]
+    sem_isolamento: bool,
 }
 
 #[derive(clap::Args)]
@@ -314,6 +332,19 @@ fn main() -> ExitCode {
                 jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
             xtask::bench::class(&root, students, jobs)
         }
+        Command::Bench {
+            what:
+                Some(BenchWhat::Isolamento {
+                    students,
+                    labs,
+                    vezes,
+                    rodadas,
+                }),
+        } => labs
+            .iter()
+            .map(|q| find_lab(q))
+            .collect::<Result<Vec<_>, _>>()
+            .and_then(|labs| xtask::bench::isolamento::run(&root, students, &labs, vezes, rodadas)),
         Command::List => {
             learner::list(&root);
             Ok(())
@@ -447,6 +478,48 @@ fn usage_error(why: &str) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// `grade` runs strangers' code: only isolated, unless the teacher says
+/// otherwise with `--sem-isolamento` (then warned of what that means).
+fn isolate_grade(without: bool) -> Result<(), String> {
+    use xtask::sandbox;
+    let support = sandbox::support();
+    if without {
+        sandbox::disable();
+        eprintln!(
+            "{} --sem-isolamento: cada entrega roda com as suas permissões. Ela pode ler e \
+             apagar os seus arquivos (inclusive ~/.ssh), ler as outras entregas, falar com \
+             qualquer porta desta máquina e sinalizar os seus processos. Os relatórios \
+             registram que esta avaliação não foi isolada.",
+            "Aviso:".yellow().bold()
+        );
+        return Ok(());
+    }
+    if !support.landlock() {
+        return Err(format!(
+            "não avalio entregas sem isolamento: {}. O `grade` roda código de outras \
+             pessoas, e sem o Landlock (Linux 5.13 ou mais novo, com o Landlock ligado) ele \
+             poderia ler e escrever tudo o que você pode. Avalie num Linux com Landlock, ou \
+             cada entrega no runner do próprio aluno pelo GitHub Classroom (modelo em \
+             xtask/modelos/github-classroom.yml). Se você confia nas entregas: \
+             `--sem-isolamento`.",
+            support
+                .why_not
+                .as_deref()
+                .unwrap_or("Landlock indisponível")
+        ));
+    }
+    println!("Isolamento: {}.", support.describe());
+    let missing = support.missing();
+    if !missing.is_empty() {
+        eprintln!(
+            "{} este núcleo não dá estas proteções: {}.",
+            "Aviso:".yellow().bold(),
+            missing.join("; ")
+        );
+    }
+    Ok(())
+}
+
 fn run_grade(args: GradeArgs, root: &std::path::Path) -> ExitCode {
     let labs: Vec<&'static catalog::Lab> = if args.labs.is_empty() {
         catalog::LABS.iter().collect()
@@ -482,6 +555,9 @@ fn run_grade(args: GradeArgs, root: &std::path::Path) -> ExitCode {
         Ok(found) => found,
         Err(why) => return usage_error(&why),
     };
+    if let Err(why) = isolate_grade(args.sem_isolamento) {
+        return usage_error(&why);
+    }
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
@@ -513,6 +589,14 @@ fn run_grade(args: GradeArgs, root: &std::path::Path) -> ExitCode {
     };
     bar.finish_and_clear();
     println!("{}", xtask::reports::table(&result.labs, &result.students));
+    let escaping = xtask::reports::tried_to_escape(&result.students);
+    if !escaping.is_empty() {
+        println!(
+            "{} {} (acessos negados pelo isolamento; detalhes no JSON e em resumo.md)",
+            "Tentaram sair do isolamento:".yellow().bold(),
+            escaping.join(", ")
+        );
+    }
     println!(
         "{}",
         xtask::reports::stuck_text(&result.labs, &result.students)

@@ -192,6 +192,36 @@ fn shell_line(command: &str) -> String {
     }
 }
 
+/// What a program under test may touch: the system (read-only), its own binary
+/// and folder (read-only), its scratch folder; TCP only on its `PORTA` (bind,
+/// and connect: for a client it is the grader's listening port).
+pub fn program_policy(launch: &Launch, port: u16) -> crate::sandbox::Policy {
+    let policy = crate::sandbox::Policy::base();
+    let policy = match launch {
+        Launch::Binary { path, cwd } => policy.read(path).read(cwd),
+        // `--server-cmd` runs in the caller's folder: its scripts stay readable,
+        // and so do the files the command names (`/caminho/do/servidor`).
+        Launch::Shell { command, cwd } => named_files(command, cwd)
+            .iter()
+            .fold(policy.read(cwd), |policy, file| {
+                policy.read_if_present(file)
+            }),
+    };
+    policy.bind(port).connect(port)
+}
+
+/// The existing files a command line names by a path (a word with a `/`).
+fn named_files(command: &str, cwd: &Path) -> Vec<PathBuf> {
+    command
+        .split_whitespace()
+        .map(|word| word.trim_matches(['"', '\'']))
+        .map(|word| word.split_once('=').map_or(word, |(_, value)| value))
+        .filter(|word| word.contains('/'))
+        .map(|word| cwd.join(word))
+        .filter(|path| path.is_file())
+        .collect()
+}
+
 /// A running (or finished, not yet dropped) program under test.
 pub struct Program {
     child: Child,
@@ -201,6 +231,8 @@ pub struct Program {
     /// Bounds the number of processes, where the machine allows (see `limits`).
     #[cfg(unix)]
     cgroup: Option<crate::limits::ProgramCgroup>,
+    /// Its scratch folder (`HOME`, `TMPDIR`), removed when the program is dropped.
+    _sandbox: Option<crate::sandbox::Sandbox>,
     pgid: Option<u32>,
     status: Option<ExitStatus>,
     pub stdout: Captured,
@@ -243,19 +275,41 @@ impl Program {
             .kill_on_drop(true);
         #[cfg(unix)]
         command.process_group(0);
+        let mut sandbox = if crate::sandbox::enabled() {
+            Some(crate::sandbox::Sandbox::new(program_policy(launch, port))?)
+        } else {
+            None
+        };
+        if let Some(sandbox) = &sandbox {
+            command
+                .envs(sandbox.env())
+                .env("PATH", crate::sandbox::system_path());
+        }
         #[cfg(unix)]
         let cgroup = crate::limits::ProgramCgroup::create();
         #[cfg(unix)]
         {
             let limits = crate::limits::ChildLimits::new(cgroup.as_ref());
-            // SAFETY: `apply` only makes async-signal-safe calls (setrlimit, open,
-            // write, close) on data prepared before fork.
+            let entry = sandbox.as_ref().and_then(crate::sandbox::Sandbox::entry);
+            // SAFETY: `apply` and `enter` only make async-signal-safe calls
+            // (setrlimit, open, write, close, prctl, capset, landlock) on data
+            // prepared before fork. The limits come first: joining the cgroup
+            // writes to /sys/fs/cgroup, which the sandbox then forbids.
             unsafe {
-                command.pre_exec(move || limits.apply());
+                command.pre_exec(move || {
+                    limits.apply()?;
+                    match &entry {
+                        Some(entry) => entry.enter(),
+                        None => Ok(()),
+                    }
+                });
             }
         }
 
         let mut child = command.spawn()?;
+        if let Some(sandbox) = &mut sandbox {
+            sandbox.spawned();
+        }
         let pgid = child.id();
         if let Some(pgid) = pgid {
             LIVE_GROUPS
@@ -275,6 +329,7 @@ impl Program {
         Ok(Program {
             #[cfg(unix)]
             cgroup,
+            _sandbox: sandbox,
             stdin: child.stdin.take(),
             child,
             pgid,

@@ -255,11 +255,23 @@ pub fn exercism(reports: &[Report]) -> serde_json::Value {
     } else {
         "fail"
     };
+    let denied: Vec<String> = reports
+        .iter()
+        .flat_map(|r| {
+            r.denied
+                .iter()
+                .map(move |line| format!("{}: {line}", r.lab.dir))
+        })
+        .collect();
     json!({
         "version": 3,
         "status": status,
         "message": (!errors.is_empty()).then(|| errors.join("\n\n")),
         "tests": tests,
+        // Beyond Exercism's fields (readers ignore unknown ones): how the
+        // code ran, and what the sandbox denied it.
+        "isolamento": crate::sandbox::run_description(),
+        "acessos_negados": denied,
     })
 }
 
@@ -541,8 +553,17 @@ pub fn stuck_text(labs: &[&'static Lab], students: &BTreeMap<String, Vec<Report>
     out
 }
 
-/// A Markdown summary: the table, where the class is stuck (per lab), then each
-/// student's first problem per lab.
+/// The students whose programs or builds reported a denied access.
+pub fn tried_to_escape(students: &BTreeMap<String, Vec<Report>>) -> Vec<String> {
+    students
+        .iter()
+        .filter(|(_, reports)| reports.iter().any(|r| !r.denied.is_empty()))
+        .map(|(student, _)| student.clone())
+        .collect()
+}
+
+/// A Markdown summary: the table, where the class is stuck (per lab), who
+/// tried to leave the sandbox, then each student's first problem per lab.
 pub fn markdown(labs: &[&'static Lab], students: &BTreeMap<String, Vec<Report>>) -> String {
     let mut out = String::from("# Notas da turma\n\n| aluno |");
     for lab in labs {
@@ -569,6 +590,28 @@ pub fn markdown(labs: &[&'static Lab], students: &BTreeMap<String, Vec<Report>>)
     out.push_str("\n## Onde a turma parou\n\n");
     for summary in stuck(labs, students) {
         let _ = writeln!(out, "- {}", summary.sentence());
+    }
+    let _ = writeln!(
+        out,
+        "\nIsolamento desta avaliação: {}.",
+        crate::sandbox::run_description()
+    );
+    let escaping = tried_to_escape(students);
+    if !escaping.is_empty() {
+        // The programs' own account of what was denied (see sandbox::denials_in).
+        out.push_str("\n## Tentaram sair do isolamento\n\n");
+        for (student, reports) in students.iter().filter(|(s, _)| escaping.contains(s)) {
+            for report in reports.iter().filter(|r| !r.denied.is_empty()) {
+                let _ = writeln!(
+                    out,
+                    "- **{}**, {}: {} acesso(s) negado(s), por exemplo `{}`",
+                    student.replace('*', "\\*"),
+                    report.lab.dir,
+                    report.denied.len(),
+                    report.denied[0].replace('`', "'")
+                );
+            }
+        }
     }
     out.push_str("\n## Onde cada um parou\n\n");
     for (student, reports) in students {

@@ -48,6 +48,14 @@ pub fn grade_and_print(
     let outcome = runtime.block_on(async {
         if human {
             report::print_header(lab, &target.describe(root, lab));
+            // Your own code runs isolated where the kernel allows; say what is not.
+            let missing = crate::sandbox::support().missing();
+            if crate::sandbox::enabled() && !missing.is_empty() {
+                eprintln!(
+                    "Aviso: os programas rodam isolados só em parte; este núcleo não dá: {}.",
+                    missing.join("; ")
+                );
+            }
             println!("Compilando…");
         }
         let mut before_run = || {

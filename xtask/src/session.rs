@@ -200,6 +200,9 @@ pub struct Session {
     transcript: String,
     started: Instant,
     on_step: Box<dyn FnMut(&StepResult)>,
+    /// What the programs said on stderr about permission errors: what the
+    /// sandbox denied them, in their own words (see `sandbox::denials_in`).
+    denied: Vec<String>,
 }
 
 fn slot(role: Role) -> usize {
@@ -239,6 +242,7 @@ impl Session {
             redactions: Vec::new(),
             random_count: 0,
             results: Vec::new(),
+            denied: Vec::new(),
             current: None,
             transcript: String::new(),
             started: Instant::now(),
@@ -639,6 +643,12 @@ impl Session {
     pub async fn stop(&mut self, role: Role) {
         if let Some(mut program) = self.programs[slot(role)].take() {
             program.stop().await;
+            // Killed, its pipes close at once; bounded in case a grandchild holds one.
+            program.flush_output(Duration::from_millis(200)).await;
+            let name = role.label();
+            for line in crate::sandbox::denials_in(&program.stderr.text()) {
+                self.denied.push(format!("[{name}] {line}"));
+            }
         }
     }
 
@@ -1513,7 +1523,9 @@ impl Session {
 
     /// Stops every program, marks the steps that did not run, and hands back
     /// the results and the transcript.
-    pub async fn finish_run(mut self) -> (Vec<StepResult>, String) {
+    /// Ends the run: every step's result, the transcript, and the permission
+    /// errors the programs reported.
+    pub async fn finish_run(mut self) -> (Vec<StepResult>, String, Vec<String>) {
         self.stop(Role::Server).await;
         self.stop(Role::Client).await;
         for (index, step) in self.lab.steps.iter().enumerate() {
@@ -1544,7 +1556,7 @@ impl Session {
             });
         }
         self.results.sort_by_key(|r| r.number);
-        (self.results, self.transcript)
+        (self.results, self.transcript, self.denied)
     }
 }
 

@@ -6,11 +6,14 @@
 //!   that treats each read as a message. Prints a table, writes the SVG chart and
 //!   the results page the "Threads vs async" chapter shows.
 //! - [`turma`]: a class of N submissions × every lab, compile time vs grade time.
+//! - [`isolamento`]: the sandbox's cost: set-up per program, and a class graded
+//!   with and without it.
 //!
 //! Load is generated here, bounded in count and time, and only over loopback.
 
 pub mod chat;
 pub mod eco;
+pub mod isolamento;
 pub mod rede;
 pub mod servidor;
 pub mod svg;

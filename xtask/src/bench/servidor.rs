@@ -61,6 +61,8 @@ pub fn build(root: &Path, subject: &Subject) -> Result<PathBuf, String> {
 pub struct Running {
     child: Child,
     pub port: u16,
+    /// Its sandbox's scratch folder, removed with it (see `sandbox`).
+    _sandbox: Option<crate::sandbox::Sandbox>,
 }
 
 impl Running {
@@ -74,11 +76,41 @@ impl Running {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .kill_on_drop(true);
+        // Sandboxed like every program under test, without the rlimits: the
+        // bench holds ten thousand connections.
+        let mut sandbox = None;
+        if crate::sandbox::enabled() {
+            let launch = crate::process::Launch::Binary {
+                path: path.to_path_buf(),
+                cwd: path.parent().unwrap_or(path).to_path_buf(),
+            };
+            let prepared =
+                crate::sandbox::Sandbox::new(crate::process::program_policy(&launch, port))
+                    .map_err(|e| format!("não consegui isolar {}: {e}", path.display()))?;
+            command
+                .envs(prepared.env())
+                .env("PATH", crate::sandbox::system_path());
+            #[cfg(unix)]
+            if let Some(entry) = prepared.entry() {
+                // SAFETY: `enter` only makes async-signal-safe syscalls on plain data.
+                unsafe {
+                    command.pre_exec(move || entry.enter());
+                }
+            }
+            sandbox = Some(prepared);
+        }
         // Same process group as the bench: Ctrl-C at the terminal stops both.
         let child = command
             .spawn()
             .map_err(|e| format!("não consegui iniciar {}: {e}", path.display()))?;
-        let running = Running { child, port };
+        if let Some(sandbox) = &mut sandbox {
+            sandbox.spawned();
+        }
+        let running = Running {
+            child,
+            port,
+            _sandbox: sandbox,
+        };
         // The probe connection is closed at once; chat servers see a visitor
         // that never gave a nickname, which costs them nothing.
         match wire::dial(port, Instant::now() + Duration::from_secs(10)).await {

@@ -1,0 +1,372 @@
+//! `cargo xtask grade` on a hostile class (`tests/fixtures/hostil/`): inside the
+//! sandbox every attempt to leave it is denied, the honest verdicts are the
+//! same, nothing is left running, and the summary names who tried; the same
+//! class with `--sem-isolamento` shows the attempts succeed (so this test can
+//! fail). `.ci/run` also runs this file as an unprivileged user.
+
+mod comum;
+
+use std::io::Read as _;
+use std::net::TcpListener;
+use std::os::linux::net::SocketAddrExt as _;
+use std::os::unix::net::{SocketAddr, UnixListener};
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// Lab 01 solved, under the starter's crate name, in `student`'s submission.
+fn solved_lab_01(class: &Path, student: &str) -> PathBuf {
+    let src = class.join(student).join("labs/01-basico/inicio/src");
+    copy_dir(&comum::root().join("labs/01-basico/solucao/src"), &src);
+    for file in ["lib.rs", "bin/servidor.rs", "bin/cliente.rs"] {
+        let path = src.join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(path, text.replace("basico_solucao", "basico_inicio")).unwrap();
+    }
+    src
+}
+
+/// Everything one run needs: the class, the "teacher's" home with a marker
+/// file, a folder outside every sandbox, and a port that is not the grader's.
+struct Scene {
+    base: PathBuf,
+    class: PathBuf,
+    out: PathBuf,
+    secret: PathBuf,
+    outside: PathBuf,
+    foreign: TcpListener,
+    /// An abstract UNIX socket of the test's (no file: only Landlock's scope bars it).
+    abstract_name: String,
+    _abstract: UnixListener,
+    /// A UNIX socket with a path, like the teacher's D-Bus or ssh-agent.
+    socket_path: PathBuf,
+    _socket: UnixListener,
+}
+
+const MARKER: &str = "segredo-da-professora-7f3a";
+
+fn scene(name: &str) -> Scene {
+    let base = std::env::temp_dir().join(format!("tomada-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    let class = base.join("entregas");
+    let home = base.join("professora");
+    std::fs::create_dir_all(&home).unwrap();
+    let secret = home.join("segredo.txt");
+    std::fs::write(&secret, format!("{MARKER}\n")).unwrap();
+    let fixtures = comum::root().join("tests/fixtures/hostil");
+    solved_lab_01(&class, "ana");
+    for student in ["caco", "ivo", "ciro"] {
+        let src = solved_lab_01(&class, student);
+        std::fs::copy(
+            fixtures.join(format!("{student}-01-servidor.rs")),
+            src.join("bin/servidor.rs"),
+        )
+        .unwrap();
+    }
+    let foreign = TcpListener::bind("127.0.0.1:0").unwrap();
+    let abstract_name = format!("tomada-{name}-{}", std::process::id());
+    let abstract_listener =
+        UnixListener::bind_addr(&SocketAddr::from_abstract_name(&abstract_name).unwrap()).unwrap();
+    let socket_path = base.join("agente.sock");
+    let socket = UnixListener::bind(&socket_path).unwrap();
+    Scene {
+        socket_path,
+        _socket: socket,
+        abstract_name,
+        _abstract: abstract_listener,
+        out: base.join("notas"),
+        outside: base.join("fora"),
+        base,
+        class,
+        secret,
+        foreign,
+    }
+}
+
+/// Where a tool keeps its files, as the grader would find it without our HOME.
+fn tool_home(variable: &str, default: &str) -> PathBuf {
+    std::env::var_os(variable)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap()).join(default))
+}
+
+/// Runs `grade` on the scene with the teacher's HOME and the targets.
+fn grade(scene: &Scene, extra: &[&str]) -> std::process::Output {
+    let root = comum::root();
+    let port = scene.foreign.local_addr().unwrap().port();
+    comum::xtask()
+        // One at a time: ana's build comes before caco's, which reads the
+        // shared target folder at compile time.
+        .args(["grade", "--labs", "01", "--jobs", "1", "--timeout", "3000"])
+        .args(extra)
+        .arg("--out")
+        .arg(&scene.out)
+        .arg(&scene.class)
+        // The teacher's own folder; cargo and rustup keep their real homes.
+        .env("CARGO_HOME", tool_home("CARGO_HOME", ".cargo"))
+        .env("RUSTUP_HOME", tool_home("RUSTUP_HOME", ".rustup"))
+        .env("HOME", scene.secret.parent().unwrap())
+        .env("TOMADA_ALVO_SEGREDO", &scene.secret)
+        .env("TOMADA_ALVO_FORA", &scene.outside)
+        .env(
+            "TOMADA_ALVO_OUTRA",
+            scene
+                .class
+                .join("ana/labs/01-basico/inicio/src/bin/servidor.rs"),
+        )
+        .env(
+            "TOMADA_ALVO_SNAP",
+            root.join("labs/01-basico/transcricao.snap"),
+        )
+        .env(
+            "TOMADA_ALVO_BINARIO",
+            // The binary the grader kept for ana (the shared target keeps none).
+            scene.out.join("trabalho/ana/bin/01-basico/servidor"),
+        )
+        .env("TOMADA_ALVO_PORTA", port.to_string())
+        .env("TOMADA_ALVO_ABSTRATO", &scene.abstract_name)
+        .env("TOMADA_ALVO_SOCKET", &scene.socket_path)
+        .output()
+        .unwrap()
+}
+
+/// What reached the foreign port during the run (connections wait in its backlog).
+fn received_on_foreign_port(scene: &Scene) -> String {
+    scene.foreign.set_nonblocking(true).unwrap();
+    let mut text = String::new();
+    while let Ok((mut connection, _)) = scene.foreign.accept() {
+        connection.set_nonblocking(false).unwrap();
+        let _ = connection.read_to_string(&mut text);
+    }
+    text
+}
+
+fn json(out: &Path, student: &str) -> Value {
+    let text = std::fs::read_to_string(out.join("json").join(format!("{student}.json"))).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+fn all_passed(results: &Value) -> bool {
+    results["tests"]
+        .as_array()
+        .is_some_and(|t| t.len() == 7 && t.iter().all(|t| t["status"] == "pass"))
+}
+
+/// Processes whose executable lives under `dir` (the graded submissions).
+fn processes_under(dir: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        if let Ok(exe) = std::fs::read_link(entry.path().join("exe"))
+            && exe.starts_with(dir)
+        {
+            found.push(format!("{:?} {}", entry.file_name(), exe.display()));
+        }
+    }
+    found
+}
+
+/// Each attempt the hostile server makes, as its stderr names it.
+const ATTEMPTS: [&str; 11] = [
+    "escrever fora do rascunho",
+    "ler a entrega de outro aluno",
+    "ler o arquivo da professora",
+    "sobrescrever a transcricao.snap da apostila",
+    "sobrescrever o binário de outro aluno",
+    "abrir uma segunda porta",
+    "kill(corretor, 0)",
+    "ptrace(corretor)",
+    "conectar num socket UNIX abstrato de fora",
+    "conectar num socket UNIX com caminho de fora",
+    "conectar numa porta que não é a do corretor",
+];
+
+/// include_bytes! of the binary the previous build left in the shared target
+/// folder: nothing is left there, so it does not compile.
+fn assert_caco_found_nothing(out: &Path) {
+    let caco = json(out, "caco");
+    assert_eq!(caco["status"], "error", "{caco:#}");
+    let message = caco["message"].as_str().unwrap();
+    assert!(
+        message.contains("couldn't read") && message.contains("target/debug/servidor"),
+        "{message}"
+    );
+}
+
+#[test]
+fn turma_hostil_isolada_tem_todas_as_tentativas_negadas() {
+    let support = xtask::sandbox::support();
+    assert!(
+        support.abi >= 6,
+        "este teste precisa de Landlock ABI 6 (Linux 6.12): {}",
+        support.describe()
+    );
+    let scene = scene("isolada");
+    let output = grade(&scene, &[]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let left = processes_under(&scene.out);
+    assert!(left.is_empty(), "processos que sobraram: {left:?}");
+
+    // Honest verdicts: the hostile server serves as well as the honest one.
+    let ana = json(&scene.out, "ana");
+    assert!(all_passed(&ana), "{ana:#}");
+    assert_eq!(ana["acessos_negados"], serde_json::json!([]), "{ana:#}");
+    let ivo = json(&scene.out, "ivo");
+    assert!(all_passed(&ivo), "{ivo:#}");
+    assert!(
+        ivo["isolamento"].as_str().unwrap().starts_with("isolado"),
+        "{ivo:#}"
+    );
+
+    // Every attempt is in the report, denied, in the program's own words.
+    let denied: Vec<&str> = ivo["acessos_negados"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    for attempt in ATTEMPTS {
+        assert!(
+            denied
+                .iter()
+                .any(|line| line.contains(&format!("{attempt}: negado"))),
+            "{attempt} não aparece negado em {denied:#?}"
+        );
+    }
+    // And again from the `/bin/sh` child: read, write, read, signal.
+    let from_child = denied.iter().filter(|l| l.contains("[ivo/sh]")).count();
+    assert!(from_child >= 4, "{denied:#?}");
+    assert!(
+        !denied.iter().any(|l| l.contains("CONSEGUI")),
+        "{denied:#?}"
+    );
+
+    // Nothing escaped: no bytes on the foreign port, no file outside.
+    assert_eq!(received_on_foreign_port(&scene), "");
+    assert!(!scene.base.join("fora-ivo.txt").exists());
+    assert!(!scene.base.join("fora-ivo-sh.txt").exists());
+
+    // include_str! of the teacher's file: a build error, 0 for the lab, the
+    // compiler's message in the report, the secret nowhere.
+    let ciro = json(&scene.out, "ciro");
+    assert_eq!(ciro["status"], "error", "{ciro:#}");
+    let message = ciro["message"].as_str().unwrap();
+    assert!(
+        message.contains("couldn't read") && message.contains("Permission denied"),
+        "{message}"
+    );
+    assert!(!ciro.to_string().contains(MARKER), "{ciro:#}");
+    let csv = std::fs::read_to_string(scene.out.join("notas.csv")).unwrap();
+    assert!(csv.contains("\nciro,0,0,7\n"), "{csv}");
+    assert_caco_found_nothing(&scene.out);
+    assert!(csv.contains("\nivo,7,7,7\n"), "{csv}");
+
+    // The teacher's summary names who tried to leave, and only them.
+    let summary = std::fs::read_to_string(scene.out.join("resumo.md")).unwrap();
+    assert!(
+        summary.contains("Isolamento desta avaliação: isolado"),
+        "{summary}"
+    );
+    let tried = summary
+        .split("## Tentaram sair do isolamento")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .unwrap_or_else(|| panic!("{summary}"));
+    assert!(
+        tried.contains("**ciro**") && tried.contains("**ivo**"),
+        "{tried}"
+    );
+    assert!(!tried.contains("**ana**"), "{tried}");
+    assert!(
+        stdout.contains("Tentaram sair do isolamento: ciro, ivo"),
+        "{stdout}"
+    );
+    let _ = std::fs::remove_dir_all(&scene.base);
+}
+
+#[test]
+fn turma_hostil_sem_isolamento_consegue_tudo() {
+    let scene = scene("sem-isolamento");
+    let output = grade(&scene, &["--sem-isolamento"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("--sem-isolamento") && stderr.contains("~/.ssh"),
+        "{stderr}"
+    );
+    let left = processes_under(&scene.out);
+    assert!(left.is_empty(), "processos que sobraram: {left:?}");
+
+    // The same honest verdicts…
+    assert!(all_passed(&json(&scene.out, "ana")));
+    let ivo = json(&scene.out, "ivo");
+    assert!(all_passed(&ivo), "{ivo:#}");
+    assert!(
+        ivo["isolamento"]
+            .as_str()
+            .unwrap()
+            .starts_with("NÃO ISOLADO"),
+        "{ivo:#}"
+    );
+    // …but every attempt worked: what it took arrived on the foreign port.
+    let leaked = received_on_foreign_port(&scene);
+    for attempt in ATTEMPTS
+        .iter()
+        .filter(|a| !a.starts_with("conectar"))
+        .chain(&["sh"])
+    {
+        assert!(
+            leaked.contains(&format!("{attempt}=")),
+            "{attempt} não vazou: {leaked}"
+        );
+    }
+    assert!(leaked.contains(MARKER), "{leaked}");
+    assert!(scene.base.join("fora-ivo.txt").exists());
+    assert!(scene.base.join("fora-ivo-sh.txt").exists());
+    // The shared target is scrubbed whether isolated or not.
+    assert_caco_found_nothing(&scene.out);
+    // include_str! embedded the teacher's file, and the lab passed.
+    assert!(all_passed(&json(&scene.out, "ciro")));
+    let summary = std::fs::read_to_string(scene.out.join("resumo.md")).unwrap();
+    assert!(summary.contains("NÃO ISOLADO"), "{summary}");
+    let _ = std::fs::remove_dir_all(&scene.base);
+}
+
+#[test]
+fn grade_sem_landlock_recusa_e_aponta_o_github_classroom() {
+    let base = std::env::temp_dir().join(format!("tomada-sem-landlock-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    solved_lab_01(&base.join("entregas"), "ana");
+    let output = comum::xtask()
+        .args(["grade", "--labs", "01", "--out"])
+        .arg(base.join("notas"))
+        .arg(base.join("entregas"))
+        .env("TOMADA_LANDLOCK_ABI", "0")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("não avalio entregas sem isolamento")
+            && stderr.contains("xtask/modelos/github-classroom.yml")
+            && stderr.contains("--sem-isolamento"),
+        "{stderr}"
+    );
+    assert!(!base.join("notas").exists(), "nada foi avaliado");
+    let _ = std::fs::remove_dir_all(&base);
+}
