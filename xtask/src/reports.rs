@@ -397,7 +397,8 @@ pub fn learner_markdown(reports: &[Report]) -> String {
          | laboratório | pontos | onde parou |\n|---|---|---|\n"
     );
     for report in reports {
-        let state = match first_problem(report) {
+        let not_built = "não compilou: as mensagens do compilador estão no log e em resultado.json";
+        let state = match first_problem(report, not_built) {
             Some(problem) => problem,
             None if report.passed() => "✓ concluído".to_owned(),
             None => "nenhum passo avaliado".to_owned(),
@@ -413,22 +414,25 @@ pub fn learner_markdown(reports: &[Report]) -> String {
     out
 }
 
-/// The first thing that kept a lab from passing, in a few words: not built, or
-/// the first failed required step with its diagnosis codes.
-fn first_problem(report: &Report) -> Option<String> {
+/// The first thing that kept a lab from passing, in a few words: not built
+/// (`not_built` says where the compiler's messages are), or the first failed
+/// required step with its diagnosis codes.
+fn first_problem(report: &Report, not_built: &str) -> Option<String> {
     if report.build_failure.is_some() {
-        return Some(
-            "não compilou: as mensagens do compilador estão no log e em resultado.json".to_owned(),
-        );
+        return Some(not_built.to_owned());
     }
+    first_failed(report).map(|r| {
+        let codes: Vec<_> = r.notes.iter().map(|n| n.code).collect();
+        format!("passo {} `{}` ({})", r.number, r.step.id, codes.join(", "))
+    })
+}
+
+/// Where a lab stopped: its first failed required step.
+fn first_failed(report: &Report) -> Option<&crate::session::StepResult> {
     report
         .results
         .iter()
         .find(|r| r.status == Status::Failed && r.step.required)
-        .map(|r| {
-            let codes: Vec<_> = r.notes.iter().map(|n| n.code).collect();
-            format!("passo {} `{}` ({})", r.number, r.step.id, codes.join(", "))
-        })
 }
 
 /// Where the class is stuck in one lab: how many students stopped at each step
@@ -469,11 +473,7 @@ pub fn stuck(labs: &[&'static Lab], students: &BTreeMap<String, Vec<Report>>) ->
                     summary.not_graded += 1;
                     continue;
                 };
-                let first_failed = report
-                    .results
-                    .iter()
-                    .find(|r| r.status == Status::Failed && r.step.required);
-                match first_failed {
+                match first_failed(report) {
                     Some(r) => at_step.entry(r.number).or_insert((r.step.id, 0)).1 += 1,
                     None if report.passed() => summary.finished += 1,
                     None => summary.undecided += 1,
@@ -616,21 +616,9 @@ pub fn markdown(labs: &[&'static Lab], students: &BTreeMap<String, Vec<Report>>)
     out.push_str("\n## Onde cada um parou\n\n");
     for (student, reports) in students {
         for report in reports {
-            let problem = if report.build_failure.is_some() {
-                Some(
-                    "não compilou (ou não foi entregue); as mensagens estão no JSON do aluno"
-                        .to_owned(),
-                )
-            } else {
-                report
-                    .results
-                    .iter()
-                    .find(|r| r.status == Status::Failed && r.step.required)
-                    .map(|r| {
-                        let codes: Vec<_> = r.notes.iter().map(|n| n.code).collect();
-                        format!("passo {} `{}` ({})", r.number, r.step.id, codes.join(", "))
-                    })
-            };
+            let not_built =
+                "não compilou (ou não foi entregue); as mensagens estão no JSON do aluno";
+            let problem = first_problem(report, not_built);
             if let Some(problem) = problem {
                 let _ = writeln!(
                     out,
