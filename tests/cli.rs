@@ -341,3 +341,47 @@ fn caminho_longo_no_panico_nao_e_quebrado() {
         "o caminho foi quebrado:\n{out}"
     );
 }
+
+/// A `--server-cmd` that names a tool of the learner's own `PATH` (a script in
+/// `~/bin`, `node` from nvm) runs inside the sandbox, whose `PATH` otherwise
+/// has only the system folders: the folder is found and made readable.
+#[test]
+fn comando_do_path_do_aprendiz_roda_isolado() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let tools = std::env::temp_dir().join(format!("tomada-ferramentas-{}", std::process::id()));
+    std::fs::create_dir_all(&tools).unwrap();
+    let script = tools.join("meu-servidor-basico");
+    std::fs::write(
+        &script,
+        "#!/usr/bin/env python3\n\
+         import os, socket\n\
+         s = socket.socket()\n\
+         s.bind(('127.0.0.1', int(os.environ['PORTA'])))\n\
+         s.listen(1)\n\
+         c, _ = s.accept()\n\
+         s.close()\n\
+         c.sendall(b'Bem-vindo ao servidor!')\n\
+         c.close()\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = std::env::join_paths(std::iter::once(tools.clone()).chain(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    )))
+    .unwrap();
+    let output = comum::xtask()
+        .env("PATH", path)
+        .args([
+            "check",
+            "01",
+            "--step",
+            "4",
+            "--server-cmd",
+            "meu-servidor-basico",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let _ = std::fs::remove_dir_all(&tools);
+    assert!(stdout.contains("4 de 7 passos passaram"), "{stdout}");
+}

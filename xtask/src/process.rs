@@ -200,14 +200,83 @@ pub fn program_policy(launch: &Launch, port: u16) -> crate::sandbox::Policy {
     let policy = match launch {
         Launch::Binary { path, cwd } => policy.read(path).read(cwd),
         // `--server-cmd` runs in the caller's folder: its scripts stay readable,
-        // and so do the files the command names (`/caminho/do/servidor`).
-        Launch::Shell { command, cwd } => named_files(command, cwd)
-            .iter()
-            .fold(policy.read(cwd), |policy, file| {
-                policy.read_if_present(file)
-            }),
+        // and so do the files the command names (`/caminho/do/servidor`) and
+        // the learner's own tools it runs (`node` from nvm, a script in ~/bin).
+        Launch::Shell { command, cwd } => {
+            let policy = named_files(command, cwd)
+                .iter()
+                .fold(policy.read(cwd), |policy, file| {
+                    policy.read_if_present(file)
+                });
+            own_tool_folders(command)
+                .iter()
+                .fold(policy, |policy, folder| {
+                    let policy = policy.read(folder);
+                    match installation(folder) {
+                        Some(prefix) => policy.read(&prefix),
+                        None => policy,
+                    }
+                })
+        }
     };
     policy.bind(port).connect(port)
+}
+
+/// The folders outside the system paths that hold a command the line runs and
+/// the system folders do not have (`node` installed by nvm, `meuservidor` in
+/// `~/bin`), in the caller's `PATH` order. Inside the sandbox, `PATH` keeps
+/// only system folders (see `sandbox::system_path`); these go after them, so a
+/// command the system also has (`python3`) still runs the system's.
+pub fn own_tool_folders(command: &str) -> Vec<PathBuf> {
+    let system = crate::sandbox::system_path();
+    let caller = std::env::var_os("PATH").unwrap_or_default();
+    let mut folders: Vec<PathBuf> = Vec::new();
+    let words = command
+        .split_whitespace()
+        .map(|word| word.trim_matches(['"', '\'']))
+        .filter(|word| !word.is_empty() && !word.contains(['/', '=']));
+    for word in words {
+        if find_executable(&system, word).is_some() {
+            continue;
+        }
+        let Some(found) = find_executable(&caller, word) else {
+            continue;
+        };
+        if let Some(folder) = found.parent().filter(|f| !folders.iter().any(|k| k == f)) {
+            folders.push(folder.to_path_buf());
+        }
+    }
+    folders
+}
+
+/// The installation a tool folder belongs to (`~/.nvm/versions/node/v20` for
+/// its `bin/`): the tool may read its own libraries there. Never the home
+/// folder or above it: `~/bin` grants `~/bin` only, not `~/.ssh`.
+fn installation(folder: &Path) -> Option<PathBuf> {
+    if folder.file_name()? != "bin" {
+        return None;
+    }
+    let prefix = folder.parent()?;
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let covers_home = home.is_some_and(|home| home.starts_with(prefix));
+    (!covers_home && prefix.parent().is_some()).then(|| prefix.to_path_buf())
+}
+
+/// The first executable file called `name` in the folders of `path`.
+fn find_executable(path: &std::ffi::OsStr, name: &str) -> Option<PathBuf> {
+    #[cfg(unix)]
+    use std::os::unix::fs::PermissionsExt as _;
+    std::env::split_paths(path)
+        .map(|folder| folder.join(name))
+        .find(|candidate| {
+            std::fs::metadata(candidate).is_ok_and(|m| {
+                #[cfg(unix)]
+                let runnable = m.permissions().mode() & 0o111 != 0;
+                #[cfg(not(unix))]
+                let runnable = true;
+                m.is_file() && runnable
+            })
+        })
 }
 
 /// The existing files a command line names by a path (a word with a `/`).
@@ -281,9 +350,15 @@ impl Program {
             None
         };
         if let Some(sandbox) = &sandbox {
-            command
-                .envs(sandbox.env())
-                .env("PATH", crate::sandbox::system_path());
+            let mut path =
+                std::env::split_paths(&crate::sandbox::system_path()).collect::<Vec<_>>();
+            if let Launch::Shell { command, .. } = launch {
+                path.extend(own_tool_folders(command));
+            }
+            command.envs(sandbox.env());
+            if let Ok(path) = std::env::join_paths(path) {
+                command.env("PATH", path);
+            }
         }
         #[cfg(unix)]
         let cgroup = crate::limits::ProgramCgroup::create();
@@ -476,7 +551,25 @@ pub fn cargo() -> OsString {
 
 #[cfg(test)]
 mod tests {
-    use super::shell_line;
+    use super::{installation, shell_line};
+    use std::path::{Path, PathBuf};
+
+    /// A tool's installation is readable with it, but never the home folder:
+    /// `~/bin/x` must not open `~/.ssh`.
+    #[test]
+    fn the_installation_of_a_tool_never_covers_home() {
+        assert_eq!(
+            installation(Path::new("/opt/node-v20/bin")),
+            Some(PathBuf::from("/opt/node-v20"))
+        );
+        assert_eq!(installation(Path::new("/opt/node-v20/scripts")), None);
+        assert_eq!(installation(Path::new("/bin")), None);
+        if let Some(home) = std::env::var_os("HOME").map(PathBuf::from) {
+            assert_eq!(installation(&home.join("bin")), None);
+            let nvm = home.join(".nvm/versions/node/v20");
+            assert_eq!(installation(&nvm.join("bin")), Some(nvm));
+        }
+    }
 
     #[test]
     fn a_single_command_replaces_the_shell() {
