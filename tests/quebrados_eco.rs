@@ -1,0 +1,155 @@
+//! Every step of lab 02 (echo) shown able to fail: each deliberately broken
+//! program in `tests/fixtures/02-echo/` passes the steps before its defect and
+//! fails exactly the step that names it, with the code of the real cause, and a
+//! broken server leaves no process behind.
+
+mod comum;
+
+use std::time::{Duration, Instant};
+
+use xtask::check::Report;
+use xtask::session::Status;
+
+/// Grades `eco.py <mode>` as lab 02's server, marked so that its processes can
+/// be looked for afterwards, and checks that none is left.
+fn broken_server(mode: &str, timeout_ms: u64) -> Report {
+    let marker = comum::marker(&format!("eco-{mode}"));
+    let command = format!("TOMADA_MARCA={marker} python3 eco.py {mode}");
+    let lab = comum::lab("02");
+    let target = comum::fixture(lab, Some(&command), None);
+    let report = comum::grade(lab, &target, comum::options(timeout_ms)).0;
+    assert_nothing_left(&marker);
+    report
+}
+
+/// Grades `cliente_eco.py <mode>` as lab 02's client.
+fn broken_client(mode: &str, timeout_ms: u64) -> Report {
+    let lab = comum::lab("02");
+    let command = format!("python3 cliente_eco.py {mode}");
+    let target = comum::fixture(lab, None, Some(&command));
+    comum::grade(lab, &target, comum::options(timeout_ms)).0
+}
+
+/// The first failure is at `step`, every step before it passed, and its
+/// diagnoses include `code`.
+fn assert_fails_at(report: &Report, step: &str, code: &str) {
+    let (failed, codes) = comum::first_failure(report)
+        .unwrap_or_else(|| panic!("não falhou: {}", comum::describe(report)));
+    assert_eq!(failed, step, "{}", comum::describe(report));
+    assert!(
+        codes.contains(&code),
+        "{code} ausente em {codes:?}: {}",
+        comum::describe(report)
+    );
+    let index = report
+        .results
+        .iter()
+        .position(|r| r.step.id == step)
+        .unwrap_or_else(|| panic!("o relatório não tem o passo {step}"));
+    let role = report.results[index].step.role;
+    for before in report.results[..index]
+        .iter()
+        .filter(|r| r.step.role == role)
+    {
+        assert_eq!(
+            before.status,
+            Status::Passed,
+            "{}: {}",
+            before.step.id,
+            comum::describe(report)
+        );
+    }
+}
+
+/// No process carrying the fixture's marker is alive (a zombie awaiting its
+/// reaper does not count). SIGKILL is delivered asynchronously: wait for the
+/// processes to disappear, within a bound.
+fn assert_nothing_left(marker: &str) {
+    let deadline = Instant::now() + Duration::from_secs(3);
+    loop {
+        let alive = comum::marked_processes(marker);
+        if alive.is_empty() {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "processos do programa em teste continuam vivos: {alive:?}"
+        );
+        // Retry: polling /proc until the kill has taken effect.
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+// ---- o servidor ---------------------------------------------------------------
+
+/// A server without the loop over the lines (it answers one line and closes)
+/// passes the first line and fails `varias-linhas`: the connection closed early.
+#[test]
+fn eco_de_uma_resposta_falha_em_varias_linhas() {
+    let report = broken_server("uma-resposta", 2000);
+    assert_fails_at(&report, "varias-linhas", "E-CONEXAO-FECHADA");
+}
+
+/// A server that decodes each line as UTF-8 and lets the error end `main`
+/// passes the byte-by-byte line (decoded whole) and fails `utf8-invalido`.
+#[test]
+fn eco_que_morre_no_utf8_invalido_falha_nele() {
+    let report = broken_server("utf8-estrito", 2000);
+    assert_fails_at(&report, "utf8-invalido", "E-PROGRAMA-TERMINOU");
+}
+
+/// A server that survives bad bytes but lets a reset or a broken pipe end the
+/// whole program fails `desconexao-abrupta`.
+#[test]
+fn eco_que_morre_no_reset_falha_na_desconexao_abrupta() {
+    let report = broken_server("morre-no-reset", 2000);
+    assert_fails_at(&report, "desconexao-abrupta", "E-PROGRAMA-TERMINOU");
+}
+
+/// A server that serves one client at a time passes every required step and
+/// fails the bonus `simultaneos`: the run still counts as passed.
+#[test]
+fn eco_de_um_por_vez_falha_so_no_bonus() {
+    let report = broken_server("um-por-vez", 1000);
+    assert_fails_at(&report, "simultaneos", "E-SEM-RESPOSTA");
+    assert!(report.passed(), "{}", comum::describe(&report));
+}
+
+// ---- o cliente ----------------------------------------------------------------
+
+/// The correct Python client passes every client step (the broken ones below
+/// differ from it by one defect each).
+#[test]
+fn cliente_eco_em_python_passa() {
+    let report = broken_client("", 5000);
+    assert!(report.passed(), "{}", comum::describe(&report));
+    for r in report
+        .results
+        .iter()
+        .filter(|r| r.step.role == xtask::catalog::Role::Client)
+    {
+        assert_eq!(r.status, Status::Passed, "{}", comum::describe(&report));
+    }
+}
+
+/// A client without a loop (one line, one reply, the end) fails `cliente-varias`.
+#[test]
+fn cliente_sem_laco_falha_em_cliente_varias() {
+    let report = broken_client("uma-vez", 2000);
+    assert_fails_at(&report, "cliente-varias", "E-CLIENTE-NAO-LE");
+}
+
+/// A client that sends "sair" to the server instead of leaving fails `cliente-sair`.
+#[test]
+fn cliente_que_envia_sair_falha_em_cliente_sair() {
+    let report = broken_client("envia-sair", 1000);
+    assert_fails_at(&report, "cliente-sair", "E-NAO-FECHOU");
+}
+
+/// A client that treats the end of its input as an empty line (an unchecked
+/// `Ok(0)` from `read_line`) fails `cliente-fim-da-entrada`.
+#[test]
+fn cliente_que_ignora_o_fim_da_entrada_falha_nele() {
+    let report = broken_client("fim-envia-vazio", 1000);
+    assert_fails_at(&report, "cliente-fim-da-entrada", "E-NAO-FECHOU");
+}
