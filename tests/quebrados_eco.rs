@@ -22,12 +22,47 @@ fn broken_server(mode: &str, timeout_ms: u64) -> Report {
     report
 }
 
-/// Grades `cliente_eco.py <mode>` as lab 02's client.
+/// Grades `cliente_eco.py <mode>` as lab 02's client, marked the same way.
 fn broken_client(mode: &str, timeout_ms: u64) -> Report {
+    let marker = comum::marker(&format!("cliente-eco-{mode}"));
+    let command = format!("TOMADA_MARCA={marker} python3 cliente_eco.py {mode}");
     let lab = comum::lab("02");
-    let command = format!("python3 cliente_eco.py {mode}");
     let target = comum::fixture(lab, None, Some(&command));
-    comum::grade(lab, &target, comum::options(timeout_ms)).0
+    let report = comum::grade(lab, &target, comum::options(timeout_ms)).0;
+    assert_nothing_left(&marker);
+    report
+}
+
+/// The result of the step `id`.
+fn step<'a>(report: &'a Report, id: &str) -> &'a xtask::session::StepResult {
+    report
+        .results
+        .iter()
+        .find(|r| r.step.id == id)
+        .unwrap_or_else(|| panic!("o relatório não tem o passo {id}"))
+}
+
+/// A failing step whose outcome an event had already decided (a closed
+/// connection, an exit) reports at once, not at the 5 s deadline. The bound is
+/// generous: the machine may be busy, and the failure path gives a crashing
+/// program 500 ms to finish writing its error.
+fn assert_decided_at_once(report: &Report, id: &str) {
+    let elapsed = step(report, id).elapsed;
+    assert!(
+        elapsed < Duration::from_millis(2000),
+        "{id}: {elapsed:?} para decidir o que já estava decidido"
+    );
+}
+
+/// The program's standard error, as the report shows it, contains `text`.
+fn assert_stderr_shows(report: &Report, id: &str, text: &str) {
+    let outputs = &step(report, id).outputs;
+    assert!(
+        outputs
+            .iter()
+            .any(|(label, out)| label.contains("stderr") && out.contains(text)),
+        "{text:?} ausente em {outputs:?}"
+    );
 }
 
 /// The first failure is at `step`, every step before it passed, and its
@@ -86,24 +121,29 @@ fn assert_nothing_left(marker: &str) {
 /// passes the first line and fails `varias-linhas`: the connection closed early.
 #[test]
 fn eco_de_uma_resposta_falha_em_varias_linhas() {
-    let report = broken_server("uma-resposta", 2000);
+    let report = broken_server("uma-resposta", 5000);
     assert_fails_at(&report, "varias-linhas", "E-CONEXAO-FECHADA");
+    assert_decided_at_once(&report, "varias-linhas");
 }
 
 /// A server that decodes each line as UTF-8 and lets the error end `main`
 /// passes the byte-by-byte line (decoded whole) and fails `utf8-invalido`.
 #[test]
 fn eco_que_morre_no_utf8_invalido_falha_nele() {
-    let report = broken_server("utf8-estrito", 2000);
+    let report = broken_server("utf8-estrito", 5000);
     assert_fails_at(&report, "utf8-invalido", "E-PROGRAMA-TERMINOU");
+    assert_stderr_shows(&report, "utf8-invalido", "can't decode byte 0xff");
+    assert_decided_at_once(&report, "utf8-invalido");
 }
 
 /// A server that survives bad bytes but lets a reset or a broken pipe end the
 /// whole program fails `desconexao-abrupta`.
 #[test]
 fn eco_que_morre_no_reset_falha_na_desconexao_abrupta() {
-    let report = broken_server("morre-no-reset", 2000);
+    let report = broken_server("morre-no-reset", 5000);
     assert_fails_at(&report, "desconexao-abrupta", "E-PROGRAMA-TERMINOU");
+    assert_stderr_shows(&report, "desconexao-abrupta", "Connection reset by peer");
+    assert_decided_at_once(&report, "desconexao-abrupta");
 }
 
 /// A server that serves one client at a time passes every required step and
@@ -135,15 +175,24 @@ fn cliente_eco_em_python_passa() {
 /// A client without a loop (one line, one reply, the end) fails `cliente-varias`.
 #[test]
 fn cliente_sem_laco_falha_em_cliente_varias() {
-    let report = broken_client("uma-vez", 2000);
+    let report = broken_client("uma-vez", 5000);
     assert_fails_at(&report, "cliente-varias", "E-CLIENTE-NAO-LE");
+    assert_decided_at_once(&report, "cliente-varias");
 }
 
-/// A client that sends "sair" to the server instead of leaving fails `cliente-sair`.
+/// A client that sends "sair" to the server instead of leaving fails
+/// `cliente-sair`, and the extra bytes named are the word itself.
 #[test]
 fn cliente_que_envia_sair_falha_em_cliente_sair() {
     let report = broken_client("envia-sair", 1000);
-    assert_fails_at(&report, "cliente-sair", "E-NAO-FECHOU");
+    assert_fails_at(&report, "cliente-sair", "E-BYTES-A-MAIS");
+    let notes = &step(&report, "cliente-sair").notes;
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.code == "E-BYTES-A-MAIS" && n.text.contains(r#""sair\n""#)),
+        "{notes:?}"
+    );
 }
 
 /// A client that treats the end of its input as an empty line (an unchecked
@@ -151,5 +200,5 @@ fn cliente_que_envia_sair_falha_em_cliente_sair() {
 #[test]
 fn cliente_que_ignora_o_fim_da_entrada_falha_nele() {
     let report = broken_client("fim-envia-vazio", 1000);
-    assert_fails_at(&report, "cliente-fim-da-entrada", "E-NAO-FECHOU");
+    assert_fails_at(&report, "cliente-fim-da-entrada", "E-NAO-TERMINOU");
 }
