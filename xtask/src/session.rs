@@ -666,6 +666,14 @@ impl Session {
     /// within 2 s of SIGTERM").
     pub async fn wait_exit_within(&mut self, role: Role, limit: Duration) -> Flow {
         let name = role.label();
+        // A wait of this step already ran out: the step has failed, and the
+        // program's exit can only be looked at, not waited for a second time.
+        let already_failed = self.gave_up();
+        let limit = if already_failed {
+            Duration::ZERO
+        } else {
+            limit
+        };
         let waited = {
             let Some(program) = self.programs[slot(role)].as_mut() else {
                 return Ok(());
@@ -682,6 +690,19 @@ impl Session {
             Some(status) => {
                 self.say(format!("[{name}] terminou com {}", describe_status(status)));
                 Ok(())
+            }
+            None if already_failed => {
+                self.say(format!(
+                    "[{name}] continua rodando (o passo já tinha falhado por tempo: não esperei de novo)"
+                ));
+                self.note(
+                    "E-NAO-TERMINOU",
+                    format!(
+                        "O {name} ainda rodava depois de o corretor esperar o prazo inteiro. Ele \
+                         deveria sair sozinho ao fim da conversa."
+                    ),
+                );
+                Err(self.fail().await)
             }
             None => {
                 let after = seconds_text(limit);
@@ -876,6 +897,7 @@ impl Session {
             })
             .await;
         let data = [earlier, data].concat();
+        self.give_up_if(matches!(ending, Ending::StillOpen));
         self.record(&format!("[{actor}] ← {}", escape(&data)));
         if matches!(ending, Ending::TooMuch) {
             self.note(
