@@ -46,7 +46,7 @@ fn assert_fails_at(report: &Report, step: &str, code: &str) {
         .results
         .iter()
         .position(|r| r.step.id == step)
-        .expect("o passo está no relatório");
+        .unwrap_or_else(|| panic!("o relatório não tem o passo {step}"));
     let role = report.results[at].step.role;
     for earlier in report.results[..at].iter().filter(|r| r.step.role == role) {
         assert_eq!(
@@ -57,6 +57,15 @@ fn assert_fails_at(report: &Report, step: &str, code: &str) {
             comum::describe(report)
         );
     }
+}
+
+/// The result of the step `id` (every step has one, run or not).
+fn step<'a>(report: &'a Report, id: &str) -> &'a xtask::session::StepResult {
+    report
+        .results
+        .iter()
+        .find(|r| r.step.id == id)
+        .unwrap_or_else(|| panic!("o relatório não tem o passo {id}"))
 }
 
 /// No process carrying the fixture's marker is alive (a zombie awaiting its
@@ -105,12 +114,7 @@ fn chat_que_cala_na_queda_falha_na_saida_abrupta() {
 fn chat_que_aceita_apelido_longo_falha_no_apelido_invalido() {
     let report = run_fixture("03", Role::Server, "chat.py aceita-apelido-longo", 1000);
     assert_fails_at(&report, "apelido-invalido", "E-BYTES-DIFERENTES");
-    let received = &report
-        .results
-        .iter()
-        .find(|r| r.step.id == "apelido-invalido")
-        .expect("o passo está no relatório")
-        .received;
+    let received = &step(&report, "apelido-invalido").received;
     assert!(
         received
             .iter()
@@ -121,11 +125,28 @@ fn chat_que_aceita_apelido_longo_falha_no_apelido_invalido() {
 
 /// A server that serves its clients from a fixed pool of 8 threads passes the
 /// small steps (never more than 4 clients at once) and fails "vinte-clientes":
-/// the ninth client is never asked its nickname.
+/// the ninth client is never asked its nickname, and the diagnosis says so and
+/// points to the pool. Before, this step failed with no code at all. Lab 05,
+/// which repeats the step, says the same.
 #[test]
 fn chat_com_pool_de_8_threads_falha_nos_vinte_clientes() {
-    let report = run_fixture("03", Role::Server, "chat.py pool-de-8-threads", 1000);
-    assert_fails_at(&report, "vinte-clientes", "E-SEM-RESPOSTA");
+    for lab in ["03", "05"] {
+        let report = run_fixture(lab, Role::Server, "chat.py pool-de-8-threads", 1000);
+        assert_fails_at(&report, "vinte-clientes", "E-SEM-RESPOSTA");
+        let step = step(&report, "vinte-clientes");
+        assert!(
+            step.received
+                .iter()
+                .any(|l| l.starts_with("[cliente 9] não conseguiu entrar como pessoa08")),
+            "{}",
+            comum::describe(&report)
+        );
+        let note = &step.notes[0].text;
+        assert!(
+            note.contains("Com 8 clientes na sala") && note.contains("pool fixo"),
+            "{note}"
+        );
+    }
 }
 
 /// A server that reads the conversation's lines without a limit fails
@@ -149,6 +170,9 @@ fn cliente_que_envia_apelido_sem_quebra_falha_no_apelido() {
         1000,
     );
     assert_fails_at(&report, "cliente-apelido", "E-SEM-RESPOSTA");
+    // And what did come is named: the line without its last byte.
+    let (_, codes) = comum::first_failure(&report).expect("falhou");
+    assert!(codes.contains(&"E-MENSAGEM-INCOMPLETA"), "{codes:?}");
 }
 
 /// A client that prints the server's `ERRO: ...` and quits, instead of asking
