@@ -10,6 +10,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use tokio::io::AsyncWriteExt;
+use tokio::time::Instant;
 
 use crate::catalog::Role;
 use crate::session::{Conn, Flow, Session};
@@ -226,12 +227,18 @@ async fn crowd(s: &mut Session, count: usize, speakers: usize, lines_each: usize
     ));
     let mut conns = Vec::with_capacity(count);
     for (i, name) in names.iter().enumerate() {
-        let Some(conn) = quiet_join(s, &format!("cliente {}", i + 1), name).await else {
-            s.say(format!(
-                "[cliente {}] não conseguiu entrar como {name}",
-                i + 1
-            ));
-            return Err(s.fail().await);
+        let conn = match quiet_join(s, &format!("cliente {}", i + 1), name).await {
+            Ok(conn) => conn,
+            Err(failure) => {
+                s.say(format!(
+                    "[cliente {}] não conseguiu entrar como {name}: {}",
+                    i + 1,
+                    failure.what
+                ));
+                // The summary lines carry no bytes to compare: the code is ours to give.
+                s.note(failure.code, failure.explanation(i));
+                return Err(s.fail().await);
+            }
         };
         conns.push(conn);
     }
@@ -332,19 +339,75 @@ async fn crowd(s: &mut Session, count: usize, speakers: usize, lines_each: usize
     Ok(())
 }
 
-/// Joins without recording each line (the load step records a summary).
-async fn quiet_join(s: &mut Session, actor: &str, apelido: &str) -> Option<Conn> {
-    let mut conn = s.connect_quietly(actor).await.ok()?;
-    let ask = s.read_lines_quietly(&mut conn, 1).await.ok()?;
-    if ask != [b"APELIDO\n".to_vec()] {
-        return None;
+/// Why a client of a load step could not join: a diagnosis code and what happened.
+struct JoinFailure {
+    code: &'static str,
+    what: String,
+}
+
+impl JoinFailure {
+    /// The note for the client after `already_in` others had joined.
+    fn explanation(&self, already_in: usize) -> String {
+        match self.code {
+            "E-SEM-RESPOSTA" => format!(
+                "Com {already_in} clientes na sala, o servidor aceitou mais uma conexão mas não \
+                 a atendeu no prazo. Cada cliente precisa de quem o \
+                 atenda enquanto estiver conectado (uma thread no laboratório 03, uma tarefa no \
+                 05): um pool fixo de N threads só atende N clientes de cada vez."
+            ),
+            "E-SEM-CONEXAO" => format!(
+                "Com {already_in} clientes na sala, o servidor não aceitou mais uma conexão."
+            ),
+            _ => format!(
+                "Com {already_in} clientes na sala, o próximo não conseguiu entrar: {}.",
+                self.what
+            ),
+        }
     }
-    conn.stream
+}
+
+/// Joins without recording each line (the load step records a summary).
+async fn quiet_join(s: &mut Session, actor: &str, apelido: &str) -> Result<Conn, JoinFailure> {
+    let mut conn = s.connect_quietly(actor).await.map_err(|what| JoinFailure {
+        code: "E-SEM-CONEXAO",
+        what,
+    })?;
+    quiet_expect(s, &mut conn, b"APELIDO\n").await?;
+    if let Err(error) = conn
+        .stream
         .write_all(format!("{apelido}\n").as_bytes())
         .await
-        .ok()?;
-    let ok = s.read_lines_quietly(&mut conn, 1).await.ok()?;
-    (ok == [b"Conectado ao servidor!\n".to_vec()]).then_some(conn)
+    {
+        return Err(JoinFailure {
+            code: "E-CONEXAO-FECHADA",
+            what: crate::wire::describe_error(&error),
+        });
+    }
+    quiet_expect(s, &mut conn, b"Conectado ao servidor!\n").await?;
+    Ok(conn)
+}
+
+/// Reads one line without recording it; it must be `wanted`.
+async fn quiet_expect(s: &Session, conn: &mut Conn, wanted: &[u8]) -> Result<(), JoinFailure> {
+    let deadline = s.deadline();
+    let (code, what) = match s.read_lines_quietly(conn, 1).await {
+        Ok(lines) if lines == [wanted.to_vec()] => return Ok(()),
+        Ok(lines) => (
+            "E-BYTES-DIFERENTES",
+            format!(
+                "esperava {} e recebeu {}",
+                crate::transcript::escape(wanted),
+                crate::transcript::escape(&lines.concat())
+            ),
+        ),
+        // Only the deadline running out is a server that did not answer.
+        Err(why) if Instant::now() >= deadline => (
+            "E-SEM-RESPOSTA",
+            format!("esperava {}; {why}", crate::transcript::escape(wanted)),
+        ),
+        Err(why) => ("E-CONEXAO-FECHADA", why),
+    };
+    Err(JoinFailure { code, what })
 }
 
 /// What is wrong with what receiver `me` got, if anything.
