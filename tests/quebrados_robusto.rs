@@ -9,11 +9,13 @@ use std::time::{Duration, Instant};
 
 use xtask::check::Report;
 
+/// `env` puts the marker in the environment and lets the shell `exec` the
+/// program, so that a signal to the process group reaches Python, not a shell.
 /// Grades `robusto.py <variant>` as the server of lab 04, marked so that its
 /// processes can be looked for afterwards, and checks none is left.
 fn broken_server(variant: &str, timeout_ms: u64) -> Report {
     let marker = comum::marker(&format!("robusto-{variant}"));
-    let command = format!("TOMADA_MARCA={marker} python3 robusto.py {variant}");
+    let command = format!("env TOMADA_MARCA={marker} python3 robusto.py {variant}");
     let lab = comum::lab("04");
     let target = comum::fixture(lab, Some(&command), None);
     let report = comum::grade(lab, &target, comum::options(timeout_ms)).0;
@@ -24,7 +26,7 @@ fn broken_server(variant: &str, timeout_ms: u64) -> Report {
 /// Grades `cliente.py <variant>` as the client of lab 04.
 fn broken_client(variant: &str, timeout_ms: u64) -> Report {
     let marker = comum::marker(&format!("cliente-{variant}"));
-    let command = format!("TOMADA_MARCA={marker} python3 cliente.py {variant}");
+    let command = format!("env TOMADA_MARCA={marker} python3 cliente.py {variant}");
     let lab = comum::lab("04");
     let target = comum::fixture(lab, None, Some(&command));
     let report = comum::grade(lab, &target, comum::options(timeout_ms)).0;
