@@ -131,3 +131,11 @@ fn cliente_que_entra_em_panico_falha_quando_o_servidor_cai() {
     let report = broken_client("panico-sem-resposta", 3000);
     assert_fails_at(&report, "cliente-servidor-caiu", "E-PANICO");
 }
+
+/// Lab 02's way out (a notice on stdout, exit code 0) when the server closes
+/// mid-conversation: "cliente-servidor-caiu" fails, naming the exit code.
+#[test]
+fn cliente_que_sai_com_zero_falha_quando_o_servidor_cai() {
+    let report = broken_client("servidor-caiu-e-zero", 3000);
+    assert_fails_at(&report, "cliente-servidor-caiu", "E-CODIGO-DE-SAIDA");
+}

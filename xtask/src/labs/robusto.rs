@@ -435,6 +435,7 @@ async fn cliente(s: &mut Session) -> Flow {
     s.start(Role::Client).await?;
     s.wait_exit(Role::Client).await?;
     s.expect_error_line(Role::Client).await;
+    diagnose_exit_code(s, 2, "o servidor recusou a conexão");
     s.end().await?;
     s.stop(Role::Client).await;
 
@@ -448,6 +449,7 @@ async fn cliente(s: &mut Session) -> Flow {
     s.say("[corretor] recebe a linha e não responde nada");
     s.wait_exit(Role::Client).await?;
     s.expect_error_line(Role::Client).await;
+    diagnose_exit_code(s, 3, "o servidor não respondeu a tempo");
     s.end().await?;
     s.stop(Role::Client).await;
     drop(conn);
@@ -462,7 +464,31 @@ async fn cliente(s: &mut Session) -> Flow {
     s.close(conn).await;
     s.wait_exit(Role::Client).await?;
     s.expect_error_line(Role::Client).await;
+    diagnose_exit_code(s, 4, "a conexão caiu no meio da conversa");
     s.end().await?;
     s.stop(Role::Client).await;
     Ok(())
+}
+
+/// The exit code is in the transcript line, not in a `←` payload, so no diff
+/// names it: say which code the failure called for. A panic (101) has its own
+/// diagnosis.
+fn diagnose_exit_code(s: &mut Session, expected: i32, failure: &str) {
+    let code = s
+        .program(Role::Client)
+        .and_then(|p| p.try_status())
+        .and_then(|status| status.code());
+    let Some(code) = code else { return };
+    if code == expected || code == 101 {
+        return;
+    }
+    s.note(
+        "E-CODIGO-DE-SAIDA",
+        format!(
+            "O cliente terminou com código {code}, mas quando {failure} o combinado é o \
+             código {expected}: quem chamou o programa (um script, outro programa) sabe o \
+             que houve pelo código. Escreva `Erro: ...` na saída de erro e termine com \
+             `ExitCode::from({expected})`."
+        ),
+    );
 }
