@@ -61,7 +61,7 @@ fn diagnose_waiting_for_eof(s: &mut Session, reply: &[u8]) {
 
 /// A server that answers each read separately sends several `Echo: ` for one
 /// line: say so in plain words, since the diff alone looks like noise.
-fn diagnose_pieces(s: &mut Session, reply: &[u8]) {
+pub(crate) fn diagnose_pieces(s: &mut Session, reply: &[u8]) {
     let prefixes = reply.windows(6).filter(|w| w == b"Echo: ").count();
     if prefixes > 1 {
         s.note(

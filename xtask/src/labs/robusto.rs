@@ -15,7 +15,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::time::Instant;
 
 use crate::catalog::Role;
-use crate::labs::echo::{round_trip, serve_one_line, vanishing_clients};
+use crate::labs::echo::{diagnose_pieces, round_trip, serve_one_line, vanishing_clients};
 use crate::process::Signal;
 use crate::session::{Conn, Flow, Session, seconds_text};
 use crate::transcript::escape;
@@ -68,8 +68,9 @@ async fn servidor(s: &mut Session) -> Flow {
     s.begin("um-byte-por-vez")?;
     let mut lento = s.connect("cliente 2").await?;
     let linha = format!("pão de queijo {}\n", s.random_word());
-    s.send_bytewise(&mut lento, linha.as_bytes()).await?;
-    s.receive_line(&mut lento).await;
+    trickle(s, &mut lento, linha.as_bytes()).await?;
+    let reply = s.receive_line(&mut lento).await;
+    diagnose_pieces(s, &reply);
     s.close(lento).await;
     s.end().await?;
 
@@ -117,6 +118,34 @@ async fn servidor(s: &mut Session) -> Flow {
     Ok(())
 }
 
+/// The pace of the trickled line: a slow link, one byte at a time. Sent back to
+/// back, the bytes pile up in the server's receive buffer and one read takes them
+/// all, so a server that answers each read would pass; with a pause each read
+/// sees one byte. The pace is part of the scenario, not a wait for a result.
+const TRICKLE_PACE: Duration = Duration::from_millis(5);
+
+/// Sends `bytes` one per write, [`TRICKLE_PACE`] apart, recorded as one line.
+async fn trickle(s: &mut Session, conn: &mut Conn, bytes: &[u8]) -> Flow {
+    let mut pace = tokio::time::interval(TRICKLE_PACE);
+    for byte in bytes {
+        pace.tick().await;
+        let written = tokio::time::timeout(s.opts.timeout, conn.stream.write_all(&[*byte])).await;
+        if !matches!(written, Ok(Ok(()))) {
+            s.say(format!(
+                "[{}] não conseguiu enviar: a conexão caiu no meio",
+                conn.actor
+            ));
+            return Err(s.fail().await);
+        }
+    }
+    s.say(format!(
+        "[{}] → {} (um byte por escrita)",
+        conn.actor,
+        escape(bytes)
+    ));
+    Ok(())
+}
+
 /// Fifty clients connect and stay; then each speaks, the last one first. A
 /// server that serves one client at a time never answers the last one.
 async fn crowd(s: &mut Session) -> Flow {
@@ -156,6 +185,20 @@ async fn crowd(s: &mut Session) -> Flow {
         if let Some(problem) = problem {
             all_ok = false;
             s.say(format!("[cliente {}] {problem}", i + 1));
+            // The crowd's lines are not recorded as `←`, so no diff names the
+            // cause: a client left waiting is the one-client-at-a-time server.
+            if !problem.starts_with("esperava") {
+                s.note(
+                    "E-SEM-RESPOSTA",
+                    format!(
+                        "Com {CROWD} clientes conectados ao mesmo tempo, o cliente {} ficou \
+                         sem resposta: o servidor atende um cliente de cada vez e só volta ao \
+                         `accept` quando o anterior sai. Atenda cada conexão numa thread \
+                         própria.",
+                        i + 1
+                    ),
+                );
+            }
             break;
         }
     }
@@ -392,6 +435,7 @@ async fn cliente(s: &mut Session) -> Flow {
     s.start(Role::Client).await?;
     s.wait_exit(Role::Client).await?;
     s.expect_error_line(Role::Client).await;
+    diagnose_exit_code(s, 2, "o servidor recusou a conexão");
     s.end().await?;
     s.stop(Role::Client).await;
 
@@ -405,6 +449,7 @@ async fn cliente(s: &mut Session) -> Flow {
     s.say("[corretor] recebe a linha e não responde nada");
     s.wait_exit(Role::Client).await?;
     s.expect_error_line(Role::Client).await;
+    diagnose_exit_code(s, 3, "o servidor não respondeu a tempo");
     s.end().await?;
     s.stop(Role::Client).await;
     drop(conn);
@@ -419,7 +464,31 @@ async fn cliente(s: &mut Session) -> Flow {
     s.close(conn).await;
     s.wait_exit(Role::Client).await?;
     s.expect_error_line(Role::Client).await;
+    diagnose_exit_code(s, 4, "a conexão caiu no meio da conversa");
     s.end().await?;
     s.stop(Role::Client).await;
     Ok(())
+}
+
+/// The exit code is in the transcript line, not in a `←` payload, so no diff
+/// names it: say which code the failure called for. A panic (101) has its own
+/// diagnosis.
+fn diagnose_exit_code(s: &mut Session, expected: i32, failure: &str) {
+    let code = s
+        .program(Role::Client)
+        .and_then(|p| p.try_status())
+        .and_then(|status| status.code());
+    let Some(code) = code else { return };
+    if code == expected || code == 101 {
+        return;
+    }
+    s.note(
+        "E-CODIGO-DE-SAIDA",
+        format!(
+            "O cliente terminou com código {code}, mas quando {failure} o combinado é o \
+             código {expected}: quem chamou o programa (um script, outro programa) sabe o \
+             que houve pelo código. Escreva `Erro: ...` na saída de erro e termine com \
+             `ExitCode::from({expected})`."
+        ),
+    );
 }
