@@ -945,6 +945,9 @@ impl Session {
 
     /// Sends bytes one per write (with Nagle off), so the server sees them
     /// trickle in: a line, or even one UTF-8 character, spread over many reads.
+    /// Written back to back, the bytes would pile up in the server's receive
+    /// buffer and one read would take them all; so after each byte the grader
+    /// waits (bounded, see `faults`) until the server has read it.
     pub async fn send_bytewise(&mut self, conn: &mut Conn, bytes: &[u8]) -> Flow {
         let actor = conn.actor.clone();
         for byte in bytes {
@@ -956,6 +959,7 @@ impl Session {
                 ));
                 return Err(self.fail().await);
             }
+            crate::faults::wait_until_read(&conn.stream, crate::faults::PIECE_PACING).await;
         }
         self.say(format!(
             "[{actor}] → {} (um byte por escrita)",

@@ -68,7 +68,7 @@ async fn servidor(s: &mut Session) -> Flow {
     s.begin("um-byte-por-vez")?;
     let mut lento = s.connect("cliente 2").await?;
     let linha = format!("pão de queijo {}\n", s.random_word());
-    trickle(s, &mut lento, linha.as_bytes()).await?;
+    s.send_bytewise(&mut lento, linha.as_bytes()).await?;
     let reply = s.receive_line(&mut lento).await;
     diagnose_pieces(s, &reply);
     s.close(lento).await;
@@ -115,34 +115,6 @@ async fn servidor(s: &mut Session) -> Flow {
     shutdown_on(s, Signal::Interrupt, 1).await?;
     s.end().await?;
     s.stop(Role::Server).await;
-    Ok(())
-}
-
-/// The pace of the trickled line: a slow link, one byte at a time. Sent back to
-/// back, the bytes pile up in the server's receive buffer and one read takes them
-/// all, so a server that answers each read would pass; with a pause each read
-/// sees one byte. The pace is part of the scenario, not a wait for a result.
-const TRICKLE_PACE: Duration = Duration::from_millis(5);
-
-/// Sends `bytes` one per write, [`TRICKLE_PACE`] apart, recorded as one line.
-async fn trickle(s: &mut Session, conn: &mut Conn, bytes: &[u8]) -> Flow {
-    let mut pace = tokio::time::interval(TRICKLE_PACE);
-    for byte in bytes {
-        pace.tick().await;
-        let written = tokio::time::timeout(s.opts.timeout, conn.stream.write_all(&[*byte])).await;
-        if !matches!(written, Ok(Ok(()))) {
-            s.say(format!(
-                "[{}] não conseguiu enviar: a conexão caiu no meio",
-                conn.actor
-            ));
-            return Err(s.fail().await);
-        }
-    }
-    s.say(format!(
-        "[{}] → {} (um byte por escrita)",
-        conn.actor,
-        escape(bytes)
-    ));
     Ok(())
 }
 
