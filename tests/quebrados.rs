@@ -4,13 +4,16 @@
 
 mod comum;
 
+use comum::{assert_fails_at, assert_nothing_left, step};
+use xtask::catalog::Role;
+
 use std::net::TcpListener;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use xtask::session::{Options, Status};
 
 /// Runs a fixture server of lab 01, marked so that its processes can be found
-/// afterwards, and returns (failing step, codes).
+/// afterwards (none may be left), and returns (failing step, codes).
 fn broken_server(
     script: &str,
     timeout_ms: u64,
@@ -18,11 +21,10 @@ fn broken_server(
     Option<(&'static str, Vec<&'static str>)>,
     xtask::check::Report,
 ) {
-    // `script` may carry arguments: no spaces in the word the shell sees.
-    let marker = comum::marker(&script.replace(' ', "_"));
-    let command = format!("TOMADA_MARCA={marker} python3 {script}");
-    let report = server_only("01", &command, timeout_ms);
-    assert_nothing_left(&marker);
+    let lab = comum::lab("01");
+    let cwd = comum::root().join("tests/fixtures/01-basico");
+    let command = format!("python3 {script}");
+    let report = comum::grade_marked(lab, Role::Server, &cwd, &command, timeout_ms);
     (comum::first_failure(&report), report)
 }
 
@@ -48,36 +50,6 @@ fn assert_server_steps_pass(report: &xtask::check::Report) {
             r.step.id,
             comum::describe(report)
         );
-    }
-}
-
-/// The first failure is at `step` and its diagnoses include `code`.
-fn assert_fails_at(report: &xtask::check::Report, step: &str, code: &str) {
-    let (failed, codes) = comum::first_failure(report)
-        .unwrap_or_else(|| panic!("não falhou: {}", comum::describe(report)));
-    assert_eq!(failed, step, "{}", comum::describe(report));
-    assert!(
-        codes.contains(&code),
-        "{code} ausente em {codes:?}: {}",
-        comum::describe(report)
-    );
-}
-
-/// No process carrying the fixture's marker is alive (a zombie awaiting its
-/// reaper does not count). SIGKILL is delivered asynchronously, so a killed
-/// process may need a moment to disappear: wait for it, within a bound.
-fn assert_nothing_left(marker: &str) {
-    let deadline = Instant::now() + Duration::from_secs(3);
-    loop {
-        let alive = comum::marked_processes(marker);
-        if alive.is_empty() {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "processos do programa em teste continuam vivos: {alive:?}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
     }
 }
 
@@ -258,16 +230,6 @@ fn client_only(lab: &str, command: &str, timeout_ms: u64) -> xtask::check::Repor
     let lab = comum::lab(lab);
     let target = comum::fixture(lab, None, Some(command));
     comum::grade(lab, &target, comum::options(timeout_ms)).0
-}
-
-/// The received line of `step` that mentions what the client printed.
-/// The result of the step `id` (every step has one, run or not).
-fn step<'a>(report: &'a xtask::check::Report, id: &str) -> &'a xtask::session::StepResult {
-    report
-        .results
-        .iter()
-        .find(|r| r.step.id == id)
-        .unwrap_or_else(|| panic!("o relatório não tem o passo {id}"))
 }
 
 /// A failing step whose outcome an event had already decided reports at once,

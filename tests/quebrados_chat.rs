@@ -5,85 +5,17 @@
 
 mod comum;
 
-use std::time::{Duration, Instant};
-
+use comum::{assert_fails_at, step};
 use xtask::catalog::Role;
 use xtask::check::Report;
-use xtask::session::Status;
 
 /// Grades `script` (a file of `tests/fixtures/03-chat/` and its arguments) as the
-/// server or the client of `lab`, marked so that its processes can be found
-/// afterwards; checks that none is left and returns the report.
+/// server or the client of `lab`, marked; checks that none of its processes is
+/// left. The fixtures live with lab 03's; lab 05 runs them from there too.
 fn run_fixture(lab: &str, role: Role, script: &str, timeout_ms: u64) -> Report {
-    // `script` carries arguments: no spaces in the word the shell sees.
-    let marker = comum::marker(&format!("{lab}-{}", script.replace(' ', "_")));
-    let command = format!("TOMADA_MARCA={marker} python3 {script}");
-    let lab = comum::lab(lab);
-    let (server, client) = match role {
-        Role::Server => (Some(command.as_str()), None),
-        Role::Client => (None, Some(command.as_str())),
-    };
-    let mut target = comum::fixture(lab, server, client);
-    // The fixtures live with lab 03's; lab 05 runs them from there too.
-    target.cmd_cwd = comum::root().join("tests/fixtures/03-chat");
-    let report = comum::grade(lab, &target, comum::options(timeout_ms)).0;
-    assert_nothing_left(&marker);
-    report
-}
-
-/// The first failure is at `step` and its diagnoses include `code`; every step
-/// of the same role before it passed.
-fn assert_fails_at(report: &Report, step: &str, code: &str) {
-    let (failed, codes) = comum::first_failure(report)
-        .unwrap_or_else(|| panic!("não falhou: {}", comum::describe(report)));
-    assert_eq!(failed, step, "{}", comum::describe(report));
-    assert!(
-        codes.contains(&code),
-        "{code} ausente em {codes:?}: {}",
-        comum::describe(report)
-    );
-    let at = report
-        .results
-        .iter()
-        .position(|r| r.step.id == step)
-        .unwrap_or_else(|| panic!("o relatório não tem o passo {step}"));
-    let role = report.results[at].step.role;
-    for earlier in report.results[..at].iter().filter(|r| r.step.role == role) {
-        assert_eq!(
-            earlier.status,
-            Status::Passed,
-            "{} deveria passar: {}",
-            earlier.step.id,
-            comum::describe(report)
-        );
-    }
-}
-
-/// The result of the step `id` (every step has one, run or not).
-fn step<'a>(report: &'a Report, id: &str) -> &'a xtask::session::StepResult {
-    report
-        .results
-        .iter()
-        .find(|r| r.step.id == id)
-        .unwrap_or_else(|| panic!("o relatório não tem o passo {id}"))
-}
-
-/// No process carrying the fixture's marker is alive (a zombie awaiting its
-/// reaper does not count). SIGKILL is delivered asynchronously, so a killed
-/// process may need a moment to disappear: wait for it, within a bound.
-fn assert_nothing_left(marker: &str) {
-    let deadline = Instant::now() + Duration::from_secs(3);
-    loop {
-        let alive = comum::marked_processes(marker);
-        if alive.is_empty() {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "processos do programa em teste continuam vivos: {alive:?}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let cwd = comum::root().join("tests/fixtures/03-chat");
+    let command = format!("python3 {script}");
+    comum::grade_marked(comum::lab(lab), role, &cwd, &command, timeout_ms)
 }
 
 // ---- servidor ------------------------------------------------------------------

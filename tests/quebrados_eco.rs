@@ -5,41 +5,28 @@
 
 mod comum;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use comum::{assert_fails_at, step};
+use xtask::catalog::Role;
 use xtask::check::Report;
 use xtask::session::Status;
 
-/// Grades `eco.py <mode>` as lab 02's server, marked so that its processes can
-/// be looked for afterwards, and checks that none is left.
+/// Grades `eco.py <mode>` as lab 02's server, marked, and checks that none of
+/// its processes is left.
 fn broken_server(mode: &str, timeout_ms: u64) -> Report {
-    let marker = comum::marker(&format!("eco-{mode}"));
-    let command = format!("TOMADA_MARCA={marker} python3 eco.py {mode}");
     let lab = comum::lab("02");
-    let target = comum::fixture(lab, Some(&command), None);
-    let report = comum::grade(lab, &target, comum::options(timeout_ms)).0;
-    assert_nothing_left(&marker);
-    report
+    let cwd = comum::root().join("tests/fixtures/02-echo");
+    let command = format!("python3 eco.py {mode}");
+    comum::grade_marked(lab, Role::Server, &cwd, &command, timeout_ms)
 }
 
 /// Grades `cliente_eco.py <mode>` as lab 02's client, marked the same way.
 fn broken_client(mode: &str, timeout_ms: u64) -> Report {
-    let marker = comum::marker(&format!("cliente-eco-{mode}"));
-    let command = format!("TOMADA_MARCA={marker} python3 cliente_eco.py {mode}");
     let lab = comum::lab("02");
-    let target = comum::fixture(lab, None, Some(&command));
-    let report = comum::grade(lab, &target, comum::options(timeout_ms)).0;
-    assert_nothing_left(&marker);
-    report
-}
-
-/// The result of the step `id`.
-fn step<'a>(report: &'a Report, id: &str) -> &'a xtask::session::StepResult {
-    report
-        .results
-        .iter()
-        .find(|r| r.step.id == id)
-        .unwrap_or_else(|| panic!("o relatório não tem o passo {id}"))
+    let cwd = comum::root().join("tests/fixtures/02-echo");
+    let command = format!("python3 cliente_eco.py {mode}");
+    comum::grade_marked(lab, Role::Client, &cwd, &command, timeout_ms)
 }
 
 /// A failing step whose outcome an event had already decided (a closed
@@ -63,56 +50,6 @@ fn assert_stderr_shows(report: &Report, id: &str, text: &str) {
             .any(|(label, out)| label.contains("stderr") && out.contains(text)),
         "{text:?} ausente em {outputs:?}"
     );
-}
-
-/// The first failure is at `step`, every step before it passed, and its
-/// diagnoses include `code`.
-fn assert_fails_at(report: &Report, step: &str, code: &str) {
-    let (failed, codes) = comum::first_failure(report)
-        .unwrap_or_else(|| panic!("não falhou: {}", comum::describe(report)));
-    assert_eq!(failed, step, "{}", comum::describe(report));
-    assert!(
-        codes.contains(&code),
-        "{code} ausente em {codes:?}: {}",
-        comum::describe(report)
-    );
-    let index = report
-        .results
-        .iter()
-        .position(|r| r.step.id == step)
-        .unwrap_or_else(|| panic!("o relatório não tem o passo {step}"));
-    let role = report.results[index].step.role;
-    for before in report.results[..index]
-        .iter()
-        .filter(|r| r.step.role == role)
-    {
-        assert_eq!(
-            before.status,
-            Status::Passed,
-            "{}: {}",
-            before.step.id,
-            comum::describe(report)
-        );
-    }
-}
-
-/// No process carrying the fixture's marker is alive (a zombie awaiting its
-/// reaper does not count). SIGKILL is delivered asynchronously: wait for the
-/// processes to disappear, within a bound.
-fn assert_nothing_left(marker: &str) {
-    let deadline = Instant::now() + Duration::from_secs(3);
-    loop {
-        let alive = comum::marked_processes(marker);
-        if alive.is_empty() {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "processos do programa em teste continuam vivos: {alive:?}"
-        );
-        // Retry: polling /proc until the kill has taken effect.
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 // ---- o servidor ---------------------------------------------------------------

@@ -5,63 +5,25 @@
 
 mod comum;
 
-use std::time::{Duration, Instant};
-
+use comum::assert_fails_at;
+use xtask::catalog::Role;
 use xtask::check::Report;
 
-/// `env` puts the marker in the environment and lets the shell `exec` the
-/// program, so that a signal to the process group reaches Python, not a shell.
-/// Grades `robusto.py <variant>` as the server of lab 04, marked so that its
-/// processes can be looked for afterwards, and checks none is left.
+/// Grades `robusto.py <variant>` as the server of lab 04, marked, and checks
+/// that none of its processes is left.
 fn broken_server(variant: &str, timeout_ms: u64) -> Report {
-    let marker = comum::marker(&format!("robusto-{variant}"));
-    let command = format!("env TOMADA_MARCA={marker} python3 robusto.py {variant}");
     let lab = comum::lab("04");
-    let target = comum::fixture(lab, Some(&command), None);
-    let report = comum::grade(lab, &target, comum::options(timeout_ms)).0;
-    assert_nothing_left(&marker);
-    report
+    let cwd = comum::root().join("tests/fixtures/04-robusto");
+    let command = format!("python3 robusto.py {variant}");
+    comum::grade_marked(lab, Role::Server, &cwd, &command, timeout_ms)
 }
 
 /// Grades `cliente.py <variant>` as the client of lab 04.
 fn broken_client(variant: &str, timeout_ms: u64) -> Report {
-    let marker = comum::marker(&format!("cliente-{variant}"));
-    let command = format!("env TOMADA_MARCA={marker} python3 cliente.py {variant}");
     let lab = comum::lab("04");
-    let target = comum::fixture(lab, None, Some(&command));
-    let report = comum::grade(lab, &target, comum::options(timeout_ms)).0;
-    assert_nothing_left(&marker);
-    report
-}
-
-/// The first failure is at `step` and its diagnoses include `code`.
-fn assert_fails_at(report: &Report, step: &str, code: &str) {
-    let (failed, codes) = comum::first_failure(report)
-        .unwrap_or_else(|| panic!("não falhou: {}", comum::describe(report)));
-    assert_eq!(failed, step, "{}", comum::describe(report));
-    assert!(
-        codes.contains(&code),
-        "{code} ausente em {codes:?}: {}",
-        comum::describe(report)
-    );
-}
-
-/// No process carrying the fixture's marker is alive (a zombie awaiting its
-/// reaper does not count). SIGKILL is delivered asynchronously: wait for the
-/// process to disappear, within a bound (a retry, not a wait for a result).
-fn assert_nothing_left(marker: &str) {
-    let deadline = Instant::now() + Duration::from_secs(3);
-    loop {
-        let alive = comum::marked_processes(marker);
-        if alive.is_empty() {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "processos do programa em teste continuam vivos: {alive:?}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let cwd = comum::root().join("tests/fixtures/04-robusto");
+    let command = format!("python3 cliente.py {variant}");
+    comum::grade_marked(lab, Role::Client, &cwd, &command, timeout_ms)
 }
 
 // ---- servidor ------------------------------------------------------------------

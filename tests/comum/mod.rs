@@ -196,3 +196,87 @@ pub fn marked_processes(marker: &str) -> Vec<(u32, String)> {
     }
     found
 }
+
+/// No process carrying the fixture's marker is alive (a zombie awaiting its
+/// reaper does not count). SIGKILL is delivered asynchronously, so a killed
+/// process may need a moment to disappear: poll for it, within a bound.
+pub fn assert_nothing_left(marker: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(3);
+    loop {
+        let alive = marked_processes(marker);
+        if alive.is_empty() {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "processos do programa em teste continuam vivos: {alive:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Grades `command` (run from `cwd`) as the `role` program of `lab`, marked so
+/// that its processes can be found afterwards; checks that none is left.
+/// `env` puts the marker in the environment and lets the shell `exec` the
+/// program, so that a signal to the process group reaches it, not a shell.
+pub fn grade_marked(
+    lab: &'static Lab,
+    role: catalog::Role,
+    cwd: &Path,
+    command: &str,
+    timeout_ms: u64,
+) -> Report {
+    // `command` may carry arguments: no spaces in the word the shell sees.
+    let marker = marker(&format!(
+        "{}-{}",
+        lab.number,
+        command.replace([' ', '/'], "_")
+    ));
+    let command = format!("env TOMADA_MARCA={marker} {command}");
+    let (server, client) = match role {
+        catalog::Role::Server => (Some(command.as_str()), None),
+        catalog::Role::Client => (None, Some(command.as_str())),
+    };
+    let mut target = fixture(lab, server, client);
+    target.cmd_cwd = cwd.to_path_buf();
+    let report = grade(lab, &target, options(timeout_ms)).0;
+    assert_nothing_left(&marker);
+    report
+}
+
+/// The result of the step `id` (every step has one, run or not).
+pub fn step<'a>(report: &'a Report, id: &str) -> &'a xtask::session::StepResult {
+    report
+        .results
+        .iter()
+        .find(|r| r.step.id == id)
+        .unwrap_or_else(|| panic!("o relatório não tem o passo {id}"))
+}
+
+/// The first failure is at `step`, its diagnoses include `code`, and every
+/// step of the same role before it passed (the defect is exactly there).
+pub fn assert_fails_at(report: &Report, step_id: &str, code: &str) {
+    let (failed, codes) =
+        first_failure(report).unwrap_or_else(|| panic!("não falhou: {}", describe(report)));
+    assert_eq!(failed, step_id, "{}", describe(report));
+    assert!(
+        codes.contains(&code),
+        "{code} ausente em {codes:?}: {}",
+        describe(report)
+    );
+    let role = step(report, step_id).step.role;
+    for earlier in report
+        .results
+        .iter()
+        .take_while(|r| r.step.id != step_id)
+        .filter(|r| r.step.role == role)
+    {
+        assert_eq!(
+            earlier.status,
+            Status::Passed,
+            "{} deveria passar: {}",
+            earlier.step.id,
+            describe(report)
+        );
+    }
+}
