@@ -14,22 +14,10 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 /// Lab 01 solved, under the starter's crate name, in `student`'s submission.
 fn solved_lab_01(class: &Path, student: &str) -> PathBuf {
     let src = class.join(student).join("labs/01-basico/inicio/src");
-    copy_dir(&comum::root().join("labs/01-basico/solucao/src"), &src);
+    comum::copy_dir(&comum::root().join("labs/01-basico/solucao/src"), &src);
     for file in ["lib.rs", "bin/servidor.rs", "bin/cliente.rs"] {
         let path = src.join(file);
         let text = std::fs::read_to_string(&path).unwrap();

@@ -8,18 +8,6 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 /// Writes lab `dir`'s starter `src/` into `labs/`, optionally solved (the
 /// solution's code under the starter's crate name).
 fn put_lab(labs: &Path, dir: &str, solved: bool) {
@@ -32,7 +20,7 @@ fn put_lab(labs: &Path, dir: &str, solved: bool) {
         dir.split_once('-').unwrap().1,
     );
     let to = labs.join(dir).join("inicio").join("src");
-    copy_dir(&from, &to);
+    comum::copy_dir(&from, &to);
     if solved {
         for file in ["lib.rs", "bin/servidor.rs", "bin/cliente.rs"] {
             let path = to.join(file);

@@ -280,3 +280,16 @@ pub fn assert_fails_at(report: &Report, step_id: &str, code: &str) {
         );
     }
 }
+
+/// Copies a folder and everything in it (test scenes: a class of submissions).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
