@@ -83,6 +83,17 @@ pub struct ClassResult {
     pub timing: Timing,
 }
 
+impl ClassResult {
+    /// How many (student, lab) pairs passed every step: what the benches count.
+    pub fn labs_completed(&self) -> usize {
+        self.students
+            .values()
+            .flatten()
+            .filter(|r| r.passed_completely())
+            .count()
+    }
+}
+
 /// Settings of a class run.
 pub struct GradeOptions {
     pub jobs: usize,
