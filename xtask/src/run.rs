@@ -69,9 +69,14 @@ pub fn grade_and_print(
             Box::new(|_| {})
         };
         let grading = check::grade(root, lab, target, opts, color, &mut before_run, on_step);
+        // `biased`: the Ctrl-C branch is polled first, so its handler is in
+        // place before grading spawns anything. Otherwise a SIGINT arriving
+        // right after the first program starts would kill the grader itself
+        // and leave that program (in its own process group) running.
         tokio::select! {
-            report = grading => Some(report),
+            biased;
             _ = tokio::signal::ctrl_c() => None,
+            report = grading => Some(report),
         }
     });
     let report = match outcome {
