@@ -15,7 +15,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::Instant;
 
-use crate::catalog::{Lab, Role, Step};
+use crate::lab::{Lab, Role, Step};
 use crate::printed;
 use crate::process::{Launch, Program, Signal, describe_status};
 use crate::transcript::{Expected, escape, first_difference};
