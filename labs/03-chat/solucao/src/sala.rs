@@ -70,17 +70,6 @@ impl Sala {
     }
     // ANCHOR_END: entrar
 
-    // ANCHOR: sair
-    /// Tira o cliente da sala e avisa os outros. Não faz nada se ele já saiu
-    /// (por exemplo, desconectado por ter ficado para trás).
-    pub fn sair(&mut self, id: u64, apelido: &str) {
-        if self.membros.get(apelido).is_some_and(|m| m.id == id) {
-            self.membros.remove(apelido);
-            self.difundir(None, format!("{apelido} saiu do chat!\n"));
-        }
-    }
-    // ANCHOR_END: sair
-
     // ANCHOR: difundir
     /// Coloca `linha` na fila de todos, menos de `remetente`. Nunca bloqueia:
     /// quem está com a fila cheia é desconectado, e os outros são avisados.
@@ -110,4 +99,15 @@ impl Sala {
         }
     }
     // ANCHOR_END: difundir
+
+    // ANCHOR: sair
+    /// Tira o cliente da sala e avisa os outros. Não faz nada se ele já saiu
+    /// (por exemplo, desconectado por ter ficado para trás).
+    pub fn sair(&mut self, id: u64, apelido: &str) {
+        if self.membros.get(apelido).is_some_and(|m| m.id == id) {
+            self.membros.remove(apelido);
+            self.difundir(None, format!("{apelido} saiu do chat!\n"));
+        }
+    }
+    // ANCHOR_END: sair
 }
