@@ -81,6 +81,7 @@ impl Sala {
                 if remetente.as_deref() == Some(apelido.as_str()) {
                     continue;
                 }
+                // ANCHOR: try-send
                 match membro.fila.try_send(linha.clone()) {
                     Ok(()) => {}
                     // Fila cheia: ficou para trás. Desconectada: está saindo.
@@ -88,6 +89,7 @@ impl Sala {
                         atrasados.push(apelido.clone());
                     }
                 }
+                // ANCHOR_END: try-send
             }
             for apelido in atrasados {
                 if let Some(membro) = self.membros.remove(&apelido) {
