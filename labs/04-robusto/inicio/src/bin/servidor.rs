@@ -49,7 +49,7 @@ fn atender(conexao: TcpStream, limite: Duration) -> io::Result<()> {
     //       desta conexão, antes de ler.
     let mut escritor = conexao.try_clone()?;
     let leitor = BufReader::new(conexao);
-    // TODO (meia conexão): troque `lines()` por um laço com `read_until(b'\n', ...)`
+    // TODO (fechamento parcial): troque `lines()` por um laço com `read_until(b'\n', ...)`
     //       num `Vec<u8>`: ele devolve também o último pedaço sem `\n` e nunca falha
     //       por bytes que não são UTF-8 (converta com `String::from_utf8_lossy`, sem
     //       o `\n` e sem um `\r` final).
