@@ -150,6 +150,9 @@ pub enum Signal {
     Term,
     /// What Ctrl-C at a terminal sends.
     Interrupt,
+    /// What `kill -9` sends: the end, with no chance to clean up (lab 04's
+    /// restart step: the kernel closes the sockets, which stay in TIME_WAIT).
+    Kill,
 }
 
 impl Signal {
@@ -157,6 +160,7 @@ impl Signal {
         match self {
             Signal::Term => "SIGTERM",
             Signal::Interrupt => "SIGINT",
+            Signal::Kill => "SIGKILL",
         }
     }
 }
@@ -166,6 +170,7 @@ fn send_to_group(pgid: u32, signal: Signal) -> bool {
     let number = match signal {
         Signal::Term => libc::SIGTERM,
         Signal::Interrupt => libc::SIGINT,
+        Signal::Kill => libc::SIGKILL,
     };
     // SAFETY: killpg only sends a signal; a stale id at worst returns ESRCH.
     unsafe { libc::killpg(pgid as libc::pid_t, number) == 0 }

@@ -137,9 +137,14 @@ impl Reproduce {
 
 /// How many terminals reproducing a step takes: the program, one `nc` per
 /// connection the grader held at once (at least one), and one more to send
-/// SIGTERM with `kill` (Ctrl-C is typed in the program's own terminal).
+/// SIGTERM or SIGKILL with `kill` (Ctrl-C is typed in the program's own terminal).
 pub fn terminals_needed(role: Role, by_hand: &ByHand) -> usize {
-    let kill = usize::from(by_hand.signals.contains(&Signal::Term));
+    let kill = usize::from(
+        by_hand
+            .signals
+            .iter()
+            .any(|s| matches!(s, Signal::Term | Signal::Kill)),
+    );
     match role {
         Role::Server => 1 + by_hand.clients.max(1) + kill,
         Role::Client => 2 + kill,
@@ -313,6 +318,14 @@ fn print_by_hand(role: Role, by_hand: &ByHand, reproduce: &Reproduce) {
                     "         kill -TERM <pid do {name}>   (o pid: `pgrep -n {name}` ou `ps`)"
                 );
             }
+            Signal::Kill => {
+                println!(
+                    "      {} em outro terminal, {connected}, derrube o {name}:",
+                    next()
+                );
+                println!("         kill -9 <pid do {name}>   (o pid: `pgrep -n {name}` ou `ps`)");
+                println!("         e, na mesma hora, rode de novo o comando do terminal 1");
+            }
         }
     }
 }
@@ -482,6 +495,10 @@ mod tests {
         // Two clients at once (lab 03): the server and two `nc`.
         assert_eq!(terminals_needed(Role::Server, &by_hand(2, vec![])), 3);
         // `kill -TERM` is typed in a terminal of its own; Ctrl-C is not.
+        assert_eq!(
+            terminals_needed(Role::Server, &by_hand(2, vec![Signal::Kill])),
+            4
+        );
         assert_eq!(
             terminals_needed(Role::Server, &by_hand(1, vec![Signal::Term])),
             3

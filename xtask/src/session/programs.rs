@@ -39,7 +39,10 @@ impl Session {
                         text: panic_text(name, status.is_some(), &line),
                     });
                 }
-            } else if let Some(status) = status {
+            } else if let Some(status) = status
+                && !looks_like_addr_in_use(&program.stderr.text())
+            {
+                // (A port it could not bind gets its own note, E-PORTA-EM-USO.)
                 let should_run = role == Role::Server && self.lab.server_runs_forever;
                 if !status.success() || should_run {
                     let tail = if should_run {
@@ -58,9 +61,11 @@ impl Session {
                 notes.push(Note {
                     code: "E-PORTA-EM-USO",
                     text: format!(
-                        "O {name} não conseguiu usar a porta: \"Address already in use\". Outro \
-                         processo está nessa porta (uma execução anterior que ficou aberta?). \
-                         Feche-o, ou, para reiniciar logo após fechar, use SO_REUSEADDR."
+                        "O {name} não conseguiu usar a porta: \"Address already in use\". Ou outro \
+                         processo escuta nela (uma execução anterior que ficou aberta? `ss \
+                         -ltnp` mostra), ou, logo depois de um reinício, as conexões antigas \
+                         ainda estão em TIME_WAIT (`ss -tan`): para estas, ligue SO_REUSEADDR \
+                         antes do `bind`."
                     ),
                 });
             }
@@ -274,6 +279,15 @@ impl Session {
         self.start_with_env(Role::Server, env).await
     }
 
+    /// Records that reproducing this step by hand takes `signal`, which the
+    /// grader delivered its own way (its stop is a SIGKILL to the group): the
+    /// "Reproduza à mão" lines then say to send it.
+    pub fn by_hand_also(&mut self, signal: Signal) {
+        if let Some(current) = self.current.as_mut() {
+            current.signals.push(signal);
+        }
+    }
+
     /// Sends `signal` to the program for `role` (its process group).
     pub fn signal(&mut self, role: Role, signal: Signal) {
         let name = role.label();
@@ -283,6 +297,7 @@ impl Session {
         let how = match signal {
             Signal::Term => "SIGTERM (como `kill`)",
             Signal::Interrupt => "SIGINT (como Ctrl-C no terminal)",
+            Signal::Kill => "SIGKILL (como `kill -9`)",
         };
         if let Some(current) = self.current.as_mut() {
             current.signals.push(signal);
@@ -368,7 +383,7 @@ fn panic_text(name: &str, exited: bool, line: &str) -> String {
     )
 }
 
-fn looks_like_addr_in_use(stderr: &str) -> bool {
+pub(super) fn looks_like_addr_in_use(stderr: &str) -> bool {
     let lower = stderr.to_lowercase();
     lower.contains("address already in use")
         || lower.contains("addrinuse")

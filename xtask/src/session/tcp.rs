@@ -5,6 +5,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::Instant;
 
+use super::programs::looks_like_addr_in_use;
 use super::{Flow, Session, Stop, slot};
 use crate::lab::Role;
 use crate::process::{Program, describe_status};
@@ -173,8 +174,13 @@ impl Session {
             format!("terminou com {}", describe_status(s))
         });
         self.say(format!("[servidor] {how} antes de aceitar a conexão"));
-        // A panic is not "it stopped waiting": `explain_programs` names it.
-        if self.panic_of(Role::Server).await.is_none() {
+        // A panic, or a port it could not bind, is not "it stopped waiting":
+        // `explain_programs` names those (`panic_of` has read its stderr out).
+        let panicked = self.panic_of(Role::Server).await.is_some();
+        let port_in_use = self
+            .program(Role::Server)
+            .is_some_and(|program| looks_like_addr_in_use(&program.stderr.text()));
+        if !panicked && !port_in_use {
             self.note(
                 "E-SAIU-CEDO",
                 "O servidor terminou antes de aceitar a conexão do corretor: enquanto houver \
