@@ -31,12 +31,17 @@
         desenhadoEscuro = agoraEscuro;
         // Um desenho por vez: trocar de tema duas vezes depressa não mistura SVGs.
         fila = fila.then(async () => {
+            // O mermaid mede cada texto para desenhar as caixas: a fonte do livro
+            // (Open Sans, que o mdBook traz junto, sem internet) precisa já ter
+            // carregado, senão as caixas saem do tamanho de outra fonte.
+            await document.fonts.ready;
             mermaid.initialize({
                 startOnLoad: false,
                 securityLevel: 'strict',
                 theme: agoraEscuro ? 'dark' : 'default',
-                // Sem fontes da internet: o livro funciona offline.
-                fontFamily: 'inherit',
+                // A mesma fonte do texto; sem isso, o diagrama herdaria a fonte
+                // monoespaçada do <pre> em que ele mora.
+                fontFamily: '"Open Sans", sans-serif',
             });
             blocos.forEach((bloco, i) => {
                 bloco.removeAttribute('data-processed');
