@@ -40,6 +40,23 @@ fn livro_gera_sem_links_quebrados() {
         servidor.contains("[cliente 1] conecta em 127.0.0.1:&lt;porta&gt;"),
         "transcrição ausente"
     );
+    // Diagrams: the include filled the ```mermaid fence, and the mermaid preprocessor
+    // turned it into the block mermaid.js draws (tests/navegador.rs checks the drawing).
+    let eco = page("02-echo/servidor-echo.html");
+    assert!(
+        eco.contains("<pre class=\"mermaid\">") && eco.contains("sequenceDiagram"),
+        "o diagrama não virou <pre class=\"mermaid\">"
+    );
+    assert!(
+        !eco.contains("diagramas/fin-e-rst.mmd"),
+        "include do diagrama não processado"
+    );
+    assert!(
+        html.join("mermaid")
+            .read_dir()
+            .is_ok_and(|mut d| d.next().is_some()),
+        "o mermaid.js não foi copiado para o livro (additional-js em book/book.toml)"
+    );
     // Search is on, and each lab has its generated page.
     // (mdbook 0.5 names assets with a content hash: `searchindex-<hash>.js`.)
     let search_index = std::fs::read_dir(&html)
