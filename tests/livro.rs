@@ -72,6 +72,8 @@ fn livro_gera_sem_links_quebrados() {
 }
 
 /// "Tente primeiro": no page shows a whole function of a solution in the open.
+/// Code the starter already gives (the same lines are in `inicio/`) is no
+/// answer, and may be shown.
 /// Every `{{#include}}` that takes text from `labs/*/solucao/` and brings a
 /// complete `fn name(...) { ... }` (its opening line and matching closing brace)
 /// must sit inside a `<details class="solucao">` block, collapsed until the
@@ -93,7 +95,9 @@ fn solucoes_inteiras_so_dentro_de_details() {
             if in_solution_block {
                 continue;
             }
-            if let Some(name) = whole_function(&included) {
+            if let Some(name) = whole_function(&included)
+                && !given_in_starter(&page, &spec, &included)
+            {
                 problems.push(format!(
                     "{shown}:{line}: {{{{#include {spec}}}}} mostra a função inteira `{name}` fora de <details class=\"solucao\">"
                 ));
@@ -246,6 +250,31 @@ fn included_solution_text(page: &std::path::Path, spec: &str) -> Option<String> 
             .collect::<Vec<_>>()
             .join("\n"),
     )
+}
+
+/// Whether `included` (text from a `solucao/` file) is, comments and spacing
+/// aside, also in the starter's file of the same path: code the learner is
+/// given, not an answer.
+fn given_in_starter(page: &std::path::Path, spec: &str, included: &str) -> bool {
+    let path = spec.split_once(':').map_or(spec, |(path, _)| path);
+    let Some(starter) = path
+        .contains("/solucao/")
+        .then(|| page.parent().map(|dir| dir.join(path.replace("/solucao/", "/inicio/"))))
+        .flatten()
+    else {
+        return false;
+    };
+    let Ok(starter) = std::fs::read_to_string(starter) else {
+        return false;
+    };
+    let normalized = |code: &str| {
+        code.lines()
+            .map(|l| l.split("//").next().unwrap_or("").trim())
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    normalized(&starter).contains(&normalized(included))
 }
 
 /// The name of the first function in `code` whose header and whole body, up to
