@@ -1,11 +1,13 @@
 //! `cargo xtask book`: builds the book with mdbook (as a library) into `book/html`
 //! and fails on what a reader would trip over: a broken `{{#include}}`, a dead
 //! link or anchor, a grader hint pointing at a section that does not exist, a lab
-//! chapter that does not link to its lab.
+//! chapter that does not link to its lab, a `{{#diagrama}}` naming a step that
+//! does not exist.
 //!
 //! This is a crate of its own so that `cargo xtask check` never compiles mdbook.
 
 mod dedent;
+mod diagrama;
 mod includes;
 mod lab_pages;
 mod links;
@@ -54,6 +56,7 @@ pub fn build(book_dir: &Path) -> Result<PathBuf, Vec<String>> {
     let mut book =
         MDBook::load(book_dir).map_err(|e| vec![format!("mdbook não carregou o livro: {e:#}")])?;
     book.with_preprocessor(dedent::Dedent);
+    book.with_preprocessor(diagrama::Diagrama { root: root.clone() });
     book.build()
         .map_err(|e| vec![format!("mdbook não gerou o livro: {e:#}")])?;
     let out = book.build_dir_for("html");
