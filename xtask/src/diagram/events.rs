@@ -7,8 +7,13 @@
 //! first rule that matches wins; a line no rule knows becomes a plain box, so a
 //! new kind of line is never lost, only drawn plainly until it gets a row.
 //!
-//! The renderer (`svg.rs`) knows only shapes, never the words of a lab: a UDP
-//! lab's `[cliente 1] ⇢ "..."` datagrams need one more row here, nothing else.
+//! The renderer (`svg.rs`) knows only shapes, never the words of a lab. A UDP
+//! lab whose datagrams read `[cliente 1] → datagrama "..."` is drawn already
+//! (the `→ ` row, payload found by its quotes); one written some other way,
+//! say `[cliente 1] ⇢ "..."`, needs one more row here:
+//! `arrow(Starts("⇢ "), Actor, Peer, Tone::Data, Payload)`, nothing else. A
+//! tone of its own (`Tone::Datagram`) would add one colour in `svg::colours`,
+//! where the compiler asks for it.
 
 use crate::transcript::unescape;
 
@@ -222,7 +227,7 @@ pub const RULES: &[Rule] = &[
     on_lane(Contains("continua rodando"), Tone::Wait),
     on_lane(Starts("não conectou em"), Tone::Wait),
     on_lane(Starts("não imprimiu"), Tone::Wait),
-    on_lane(Starts("fica calado"), Tone::Wait),
+    on_lane(Contains("calado"), Tone::Wait),
     on_lane(Starts("para de ler"), Tone::Wait),
     on_lane(Contains("não responde nada"), Tone::Wait),
     on_lane(Contains("enquanto isso"), Tone::Wait),
@@ -360,8 +365,14 @@ pub fn abbreviate_payload(payload: &str, max: usize) -> String {
     if count <= max {
         return payload.to_owned();
     }
-    let size = match unescape(payload) {
-        Some(bytes) if !has_placeholder(payload) => format!("{} bytes", bytes.len()),
+    let size = match (cut_by_transcript(payload), unescape(payload)) {
+        // Already abbreviated by the session (`…[N caracteres]…`): the whole
+        // is what is shown plus what the marker says it left out.
+        (Some((marker, hidden)), _) => format!(
+            "{} caracteres na transcrição",
+            count - marker.chars().count() + hidden
+        ),
+        (None, Some(bytes)) if !has_placeholder(payload) => format!("{} bytes", bytes.len()),
         _ => format!("{count} caracteres na transcrição"),
     };
     let keep = max.saturating_sub(14).max(8);
@@ -369,6 +380,17 @@ pub fn abbreviate_payload(payload: &str, max: usize) -> String {
     // Never leave half an escape (`\` alone) at the cut.
     let head = head.strip_suffix('\\').unwrap_or(&head);
     format!("{head}…\" ({size})")
+}
+
+/// The marker a transcript puts in the middle of a line too long to keep
+/// (`…[1234 caracteres]…`, see `session::abbreviate`) and the number in it.
+fn cut_by_transcript(text: &str) -> Option<(&str, usize)> {
+    let start = text.find("…[")?;
+    let rest = &text[start + "…[".len()..];
+    let (number, _) = rest.split_once(" caracteres]…")?;
+    let hidden = number.parse().ok()?;
+    let len = "…[".len() + number.len() + " caracteres]…".len();
+    Some((&text[start..start + len], hidden))
 }
 
 /// Whether `text` holds a transcript placeholder: `<porta>`, `<aleatorio-3>`.
@@ -401,6 +423,19 @@ mod tests {
         let e = read(r#"[corretor] → "a\n" + "b\n" (juntas, em pedaços sorteados)"#);
         assert_eq!(e.label, r#""a\n" + "b\n""#);
         assert_eq!(e.caption.as_deref(), Some("(juntas, em pedaços sorteados)"));
+        // How a UDP lab might write a datagram: drawn as bytes, the word kept.
+        let e = read(r#"[cliente 1] → datagrama "oi\n""#);
+        assert_eq!(
+            (e.label.as_str(), e.caption.as_deref()),
+            (r#""oi\n""#, Some("datagrama"))
+        );
+        assert!(matches!(
+            e.shape,
+            Shape::Arrow {
+                tone: Tone::Data,
+                ..
+            }
+        ));
         let e = read(r#"[corretor] digita no cliente: "sair\n""#);
         assert_eq!(e.label, r#""sair\n""#);
         assert_eq!(e.caption.as_deref(), Some("digita no cliente"));
@@ -493,6 +528,17 @@ mod tests {
         assert!(short.ends_with("…\" (101 bytes)"), "{short}");
         assert!(short.chars().count() < 45, "{short}");
         assert_eq!(abbreviate_payload("\"oi\"", 40), "\"oi\"");
+        // A line the transcript already cut: its marker says how much is missing.
+        let cut = format!(
+            "\"{}…[70000 caracteres]…{}\"",
+            "c".repeat(50),
+            "d".repeat(50)
+        );
+        let shown = abbreviate_payload(&cut, 40);
+        assert!(
+            shown.ends_with("(70102 caracteres na transcrição)"),
+            "{shown}"
+        );
         // A placeholder's bytes are not in the transcript: count what is.
         let placeholder = format!("\"<texto-1>{}\"", "b".repeat(60));
         assert!(

@@ -17,6 +17,7 @@ const MONO: &str = "ui-monospace, SFMono-Regular, Menlo, Consolas, 'DejaVu Sans 
 /// sans-serif text (generous, so that labels do not overflow their lanes).
 const MONO_CHAR: f64 = 7.3;
 const SANS_CHAR: f64 = 6.7;
+const BOLD_CHAR: f64 = 7.4;
 /// Payload labels longer than this are abbreviated (see `abbreviate_payload`).
 const PAYLOAD_MAX: usize = 80;
 const MARGIN: f64 = 16.0;
@@ -221,6 +222,21 @@ fn is_mono(event: &Event) -> bool {
     )
 }
 
+/// Where things go: the lanes, their width, the picture's width.
+struct Layout {
+    lanes: Lanes,
+    lane_w: f64,
+    left: f64,
+    width: f64,
+}
+
+impl Layout {
+    /// The x of a lane's lifeline.
+    fn x(&self, lane: usize) -> f64 {
+        self.left + self.lane_w * (lane as f64 + 0.5)
+    }
+}
+
 /// Renders the conversation as a standalone SVG document.
 pub fn render(conv: &Conversation) -> String {
     let events: Vec<Event> = conv.lines.iter().map(|l| events::read(l)).collect();
@@ -235,136 +251,61 @@ pub fn render(conv: &Conversation) -> String {
     let lanes = Lanes::new(&all, conv.learner);
     let lane_w = lane_width(&lanes, &all);
     let left = if failure.is_some() { GUTTER } else { MARGIN };
-    let width = left + lane_w * lanes.names.len() as f64 + MARGIN;
-    let x_of = |lane: usize| left + lane_w * (lane as f64 + 0.5);
+    let layout = Layout {
+        width: left + lane_w * lanes.names.len() as f64 + MARGIN,
+        lanes,
+        lane_w,
+        left,
+    };
 
     let mut body = String::new();
-    let mut y = MARGIN;
+    let y = title(&mut body, conv, layout.width);
+    let lifelines_top = headers(&mut body, &layout, y);
 
-    // Title: which step, how it went, what it checks.
-    let (verdict, verdict_colour) = match &conv.verdict {
-        Verdict::Golden => ("transcrição de referência", "#374151"),
-        Verdict::Passed => ("✓ passou", EXPECTED),
-        Verdict::Failed(_) => ("✗ falhou", FAIL),
-    };
-    y += 14.0;
-    let _ = write!(
-        body,
-        r##"<text x="{MARGIN}" y="{y}" font-size="14" font-weight="bold">{}</text>"##,
-        esc(&conv.heading)
-    );
-    let after_heading = MARGIN + (conv.heading.chars().count() as f64 + 2.0) * 8.2;
-    let _ = write!(
-        body,
-        r##"<text x="{after_heading:.1}" y="{y}" font-size="12" font-weight="bold" fill="{verdict_colour}">{verdict}</text>"##
-    );
-    for line in wrap(&conv.title, chars_in(width - 2.0 * MARGIN, SANS_CHAR)) {
-        y += LINE;
-        let _ = write!(
-            body,
-            r##"<text x="{MARGIN}" y="{y}" font-size="12" fill="#374151">{}</text>"##,
-            esc(&line)
-        );
-    }
-    y += 12.0;
-
-    // Lane headers.
-    let header_top = y;
-    let header_h = 36.0;
-    let header_w = (lane_w - 16.0).min(190.0);
-    for (i, name) in lanes.names.iter().enumerate() {
-        let x = x_of(i);
-        let role = lanes.role_of(name);
-        let learner = name == lanes.learner;
-        let (stroke, fill) = if learner {
-            ("#1d4ed8", "#dbeafe")
-        } else {
-            ("#6b7280", "#f3f4f6")
-        };
-        let _ = write!(
-            body,
-            r##"<rect x="{:.1}" y="{header_top}" width="{header_w:.1}" height="{header_h}" rx="5" fill="{fill}" stroke="{stroke}"/>"##,
-            x - header_w / 2.0
-        );
-        let name_y = if role.is_empty() {
-            header_top + 22.0
-        } else {
-            header_top + 15.0
-        };
-        let _ = write!(
-            body,
-            r##"<text x="{x:.1}" y="{name_y}" font-size="12" font-weight="bold" text-anchor="middle">{}</text>"##,
-            esc(name)
-        );
-        if !role.is_empty() {
-            let _ = write!(
-                body,
-                r##"<text x="{x:.1}" y="{}" font-size="10" text-anchor="middle" fill="#4b5563">{role}</text>"##,
-                header_top + 29.0
-            );
-        }
-    }
-    y = header_top + header_h + 14.0;
-    let lifelines_top = y - 14.0;
-
-    // Rows, drawn after the lifelines (collected first, placed under them).
+    // The rows go in a buffer of their own: the lifelines, whose length is
+    // known only once the rows are laid out, must come first so that the
+    // rows are painted over them.
     let mut rows = String::new();
+    let mut y = lifelines_top + 14.0;
     let at = failure.map(|f| f.at.min(events.len()));
     for (index, event) in events.iter().enumerate() {
-        if at == Some(index) {
-            y = failure_rows(
-                &mut rows,
-                y,
-                failure.expect("há falha"),
-                ghost.as_ref(),
-                Some(event),
-                &lanes,
-                &x_of,
-                width,
-            );
-        } else {
-            y = draw(
-                &mut rows,
-                y,
-                &lanes.mark(event),
-                &x_of,
-                Emphasis::Plain,
-                width,
-            );
-        }
+        y = match (at == Some(index), failure) {
+            (true, Some(failure)) => {
+                failure_rows(&mut rows, y, failure, ghost.as_ref(), Some(event), &layout)
+            }
+            _ => draw(&mut rows, y, event, &layout, Emphasis::Plain),
+        };
     }
-    if at == Some(events.len()) {
-        y = failure_rows(
-            &mut rows,
-            y,
-            failure.expect("há falha"),
-            ghost.as_ref(),
-            None,
-            &lanes,
-            &x_of,
-            width,
-        );
+    if let Some(failure) = failure
+        && at == Some(events.len())
+    {
+        y = failure_rows(&mut rows, y, failure, ghost.as_ref(), None, &layout);
     }
     if events.is_empty() && failure.is_none() {
         y += 6.0;
         let _ = write!(
             rows,
             r##"<text x="{:.1}" y="{y}" font-size="12" text-anchor="middle" fill="#6b7280">(nada passou pela rede neste passo)</text>"##,
-            width / 2.0
+            layout.width / 2.0
         );
         y += 14.0;
     }
     let bottom = y + 4.0;
-    for i in 0..lanes.names.len() {
-        let x = x_of(i);
+    for i in 0..layout.lanes.names.len() {
+        let x = layout.x(i);
         let _ = write!(
             body,
             r##"<line x1="{x:.1}" y1="{lifelines_top}" x2="{x:.1}" y2="{bottom}" stroke="#9ca3af" stroke-dasharray="3 4"/>"##
         );
     }
     body.push_str(&rows);
-    let height = bottom + MARGIN;
+    document(conv, layout.width, bottom + MARGIN, &body)
+}
 
+/// The `<svg>` element around `body`, one element per line: readable and
+/// diffable, and with no blank line (the book inlines it in Markdown, where
+/// one would end the HTML block).
+fn document(conv: &Conversation, width: f64, height: f64, body: &str) -> String {
     let mut svg = String::new();
     let _ = write!(
         svg,
@@ -376,14 +317,13 @@ pub fn render(conv: &Conversation) -> String {
         esc(&conv.heading),
         esc(&conv.title)
     );
+    // A white card: readable on the book's dark themes too.
     let _ = write!(
         svg,
         "\n<rect x=\"0.5\" y=\"0.5\" width=\"{:.0}\" height=\"{:.0}\" rx=\"8\" fill=\"#ffffff\" stroke=\"#d1d5db\"/>",
         width - 1.0,
         height - 1.0
     );
-    // One element per line keeps the file readable and diffable, with no
-    // blank line (the book inlines it in Markdown, where one would end it).
     for element in body.split_inclusive('>') {
         if element.starts_with('<') && !element.starts_with("</") {
             svg.push('\n');
@@ -394,18 +334,81 @@ pub fn render(conv: &Conversation) -> String {
     svg
 }
 
+/// The heading (which step, how it went) and what the step checks; returns
+/// where the lane headers start.
+fn title(out: &mut String, conv: &Conversation, width: f64) -> f64 {
+    let (verdict, colour) = match &conv.verdict {
+        Verdict::Golden => ("transcrição de referência", "#374151"),
+        Verdict::Passed => ("✓ passou", EXPECTED),
+        Verdict::Failed(_) => ("✗ falhou", FAIL),
+    };
+    let mut y = MARGIN + 14.0;
+    let _ = write!(
+        out,
+        r##"<text x="{MARGIN}" y="{y}" font-size="14" font-weight="bold">{}</text>"##,
+        esc(&conv.heading)
+    );
+    let after_heading = MARGIN + (conv.heading.chars().count() as f64 + 2.0) * 8.2;
+    let _ = write!(
+        out,
+        r##"<text x="{after_heading:.1}" y="{y}" font-size="12" font-weight="bold" fill="{colour}">{verdict}</text>"##
+    );
+    for line in wrap(&conv.title, chars_in(width - 2.0 * MARGIN, SANS_CHAR)) {
+        y += LINE;
+        let _ = write!(
+            out,
+            r##"<text x="{MARGIN}" y="{y}" font-size="12" fill="#374151">{}</text>"##,
+            esc(&line)
+        );
+    }
+    y + 12.0
+}
+
+/// A box with each lane's name and whose it is; returns where the lifelines start.
+fn headers(out: &mut String, layout: &Layout, top: f64) -> f64 {
+    let height = 36.0;
+    for (i, name) in layout.lanes.names.iter().enumerate() {
+        let x = layout.x(i);
+        let w = (layout.lane_w - 16.0)
+            .min(190.0)
+            .max(name_width(name) + 12.0);
+        let role = layout.lanes.role_of(name);
+        let (stroke, fill) = if *name == layout.lanes.learner {
+            ("#1d4ed8", "#dbeafe")
+        } else {
+            ("#6b7280", "#f3f4f6")
+        };
+        let _ = write!(
+            out,
+            r##"<rect x="{:.1}" y="{top}" width="{w:.1}" height="{height}" rx="5" fill="{fill}" stroke="{stroke}"/>"##,
+            x - w / 2.0
+        );
+        let name_y = top + if role.is_empty() { 22.0 } else { 15.0 };
+        let _ = write!(
+            out,
+            r##"<text x="{x:.1}" y="{name_y}" font-size="12" font-weight="bold" text-anchor="middle">{}</text>"##,
+            esc(name)
+        );
+        if !role.is_empty() {
+            let _ = write!(
+                out,
+                r##"<text x="{x:.1}" y="{}" font-size="10" text-anchor="middle" fill="#4b5563">{role}</text>"##,
+                top + 29.0
+            );
+        }
+    }
+    top + height
+}
+
 /// The rows that show a failure: what came (if anything came) marked, what
 /// was expected as a ghost, and the grader's diagnosis.
-#[allow(clippy::too_many_arguments)]
 fn failure_rows(
     out: &mut String,
     mut y: f64,
     failure: &super::Failure,
     ghost: Option<&Event>,
     received: Option<&Event>,
-    lanes: &Lanes,
-    x_of: &dyn Fn(usize) -> f64,
-    width: f64,
+    layout: &Layout,
 ) -> f64 {
     if let Some(event) = received {
         let emphasis = if ghost.is_some() {
@@ -413,14 +416,14 @@ fn failure_rows(
         } else {
             Emphasis::Extra
         };
-        y = draw(out, y, &lanes.mark(event), x_of, emphasis, width);
+        y = draw(out, y, event, layout, emphasis);
     }
     if let Some(event) = ghost {
-        y = draw(out, y, &lanes.mark(event), x_of, Emphasis::Expected, width);
+        y = draw(out, y, event, layout, Emphasis::Expected);
     }
     // The diagnosis, across the lanes.
     let x = GUTTER;
-    let w = width - GUTTER - MARGIN;
+    let w = layout.width - GUTTER - MARGIN;
     let mut lines = vec![if received.is_none() && ghost.is_some() {
         "✗ O passo falhou aqui: o esperado não aconteceu.".to_owned()
     } else {
@@ -439,7 +442,7 @@ fn failure_rows(
         let weight = if i == 0 { " font-weight=\"bold\"" } else { "" };
         let _ = write!(
             out,
-            r##"<text x="{:.1}" y="{:.1}" font-size="12" fill="{FAIL}"{weight}>{}</text>"##,
+            r#"<text x="{:.1}" y="{:.1}" font-size="12" fill="{FAIL}"{weight}>{}</text>"#,
             x + 8.0,
             y + 8.0 + i as f64 * LINE,
             esc(line)
@@ -448,26 +451,32 @@ fn failure_rows(
     y + h + 10.0
 }
 
-/// Draws one row at `y`; returns where the next row starts.
-fn draw(
-    out: &mut String,
-    top: f64,
-    mark: &Mark,
-    x_of: &dyn Fn(usize) -> f64,
-    emphasis: Emphasis,
-    width: f64,
-) -> f64 {
-    let (start, height) = match mark {
+/// Draws one row at `top`; returns where the next row starts.
+fn draw(out: &mut String, top: f64, event: &Event, layout: &Layout, emphasis: Emphasis) -> f64 {
+    let (start, height) = match layout.lanes.mark(event) {
         Mark::Arrow {
             from,
             to,
             tone,
             event,
-        } => arrow(out, top, x_of(*from), x_of(*to), *tone, event, emphasis),
-        Mark::Box { lane, tone, event } => {
-            let span = (x_of(1) - x_of(0)).max(MIN_LANE);
-            boxed(out, top, x_of(*lane), span, *tone, event, emphasis)
-        }
+        } => arrow(
+            out,
+            top,
+            layout.x(from),
+            layout.x(to),
+            tone,
+            event,
+            emphasis,
+        ),
+        Mark::Box { lane, tone, event } => boxed(
+            out,
+            top,
+            layout.x(lane),
+            layout.lane_w,
+            tone,
+            event,
+            emphasis,
+        ),
     };
     if emphasis != Emphasis::Plain {
         let (tag, colour, fill) = match emphasis {
@@ -479,7 +488,7 @@ fn draw(
         let band = format!(
             r##"<rect x="4" y="{:.1}" width="{:.1}" height="{:.1}" rx="4" fill="{fill}" fill-opacity="0.7"/><text x="10" y="{:.1}" font-size="11" font-weight="bold" fill="{colour}">{tag}</text>"##,
             top - 4.0,
-            width - 8.0,
+            layout.width - 8.0,
             height + 7.0,
             top + height / 2.0 + 4.0
         );
@@ -629,7 +638,18 @@ fn lane_width(lanes: &Lanes, events: &[&Event]) -> f64 {
         }
     }
     let fair = (PAGE_WIDTH / lanes.names.len() as f64).clamp(MIN_LANE, MAX_LANE);
-    need.min(fair)
+    // A lane's name is never cut: `100 dos 1000 clientes` widens every lane.
+    let names = lanes
+        .names
+        .iter()
+        .map(|n| name_width(n) + 28.0)
+        .fold(0.0, f64::max);
+    need.min(fair).max(names)
+}
+
+/// The width of a lane's name in its header (12 px bold).
+fn name_width(name: &str) -> f64 {
+    name.chars().count() as f64 * BOLD_CHAR
 }
 
 fn chars_in(px: f64, char_w: f64) -> usize {
