@@ -68,7 +68,22 @@ fn livro_gera_sem_links_quebrados() {
     assert!(index.contains("socket"), "a busca não acharia \"socket\"");
     for lab in xtask::catalog::LABS {
         assert!(html.join("labs").join(lab.dir).join("index.html").exists());
+        // One of its chapters shows a golden conversation drawn by `{{#diagrama}}`.
+        let drawn = lab.chapters.iter().any(|c| {
+            let text = page(
+                &std::path::Path::new(c)
+                    .with_extension("html")
+                    .to_string_lossy(),
+            );
+            text.contains("<figure class=\"diagrama-transcricao\"") && text.contains("<svg")
+        });
+        assert!(
+            drawn,
+            "nenhum capítulo do laboratório {} tem o diagrama",
+            lab.dir
+        );
     }
+    assert!(!servidor.contains("{{#diagrama"), "diagrama não processado");
 }
 
 /// "Tente primeiro": no page shows a whole function of a solution in the open.

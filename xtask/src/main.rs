@@ -181,6 +181,10 @@ struct CheckArgs {
     /// (Exercism) e resumo.md (a tabela por laboratório, para o resumo do job no CI).
     #[arg(long, value_name = "PASTA")]
     out: Option<std::path::PathBuf>,
+    /// Desenha a conversa de cada passo que rodou (um SVG por passo e um index.html)
+    /// em PASTA/NN-tema/; sem PASTA, em .tomada/diagramas/. Use `--diagrama=PASTA`.
+    #[arg(long, value_name = "PASTA", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    diagrama: Option<String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -436,7 +440,14 @@ fn run_check(args: CheckArgs, root: &std::path::Path) -> ExitCode {
     let mut reports = Vec::new();
     for lab in labs {
         match run::grade_and_print(root, lab, &target, opts.clone(), output) {
-            Ok(report) => reports.push(report),
+            Ok(report) => {
+                if let Some(folder) = &args.diagrama
+                    && let Err(why) = write_diagrams(root, folder, &report, output)
+                {
+                    return usage_error(&why);
+                }
+                reports.push(report);
+            }
             Err(Interrupted::CtrlC) => {
                 eprintln!("\nInterrompido. Os programas em teste foram encerrados.");
                 return ExitCode::from(130);
@@ -479,6 +490,47 @@ fn run_check(args: CheckArgs, root: &std::path::Path) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    }
+}
+
+/// `check --diagrama`: the run's pictures, in `<folder>/NN-tema/` (an empty
+/// folder stands for the default one), and where they went. The path goes to
+/// stderr when stdout carries JSON or JUnit, so as not to spoil it.
+fn write_diagrams(
+    root: &std::path::Path,
+    folder: &str,
+    report: &check::Report,
+    output: Output,
+) -> Result<(), String> {
+    let base = if folder.is_empty() {
+        xtask::diagram::default_dir(root)
+    } else {
+        std::path::PathBuf::from(folder)
+    };
+    let dir = base.join(report.lab.dir);
+    let say = |text: String| {
+        if output == Output::Human {
+            println!("{text}");
+        } else {
+            eprintln!("{text}");
+        }
+    };
+    match xtask::diagram::write_run(&dir, report) {
+        Ok(Some(index)) => {
+            say(format!("Diagramas da conversa: {}", index.display()));
+            Ok(())
+        }
+        Ok(None) => {
+            say(format!(
+                "Nenhum passo do laboratório {} rodou: não há conversa para desenhar.",
+                report.lab.number
+            ));
+            Ok(())
+        }
+        Err(e) => Err(format!(
+            "não consegui escrever os diagramas em {}: {e}",
+            dir.display()
+        )),
     }
 }
 

@@ -1,12 +1,13 @@
 //! `cargo xtask book`: builds the book with mdbook (as a library) into `book/html`
 //! and fails on what a reader would trip over: a broken `{{#include}}`, a dead
 //! link or anchor, a grader hint pointing at a section that does not exist, a lab
-//! chapter that does not link to its lab, a diagram pasted into a page or left out
-//! of every page.
+//! chapter that does not link to its lab, a mermaid diagram pasted into a page or
+//! left out of every page, a `{{#diagrama}}` naming a step that does not exist.
 //!
 //! This is a crate of its own so that `cargo xtask check` never compiles mdbook.
 
 mod dedent;
+mod conversa;
 mod diagramas;
 mod includes;
 mod lab_pages;
@@ -61,6 +62,8 @@ pub fn build(book_dir: &Path) -> Result<PathBuf, Vec<String>> {
     // put the diagram's text inside its ```mermaid fence; it turns the fence into the
     // `<pre class="mermaid">` that book/mermaid/iniciar-mermaid.js draws.
     book.with_preprocessor(mdbook_mermaid::Mermaid);
+    // `{{#diagrama LAB PASSO}}`: the golden conversation of a step, drawn as SVG.
+    book.with_preprocessor(conversa::Diagrama { root: root.clone() });
     book.build()
         .map_err(|e| vec![format!("mdbook não gerou o livro: {e:#}")])?;
     let out = book.build_dir_for("html");
