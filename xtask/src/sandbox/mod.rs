@@ -44,7 +44,10 @@ mod policy;
 mod scratch;
 #[cfg(target_os = "linux")]
 mod seccomp;
+#[cfg(target_os = "linux")]
+mod supervisor;
 mod support;
+mod udp;
 
 use std::io;
 use std::path::Path;
@@ -54,6 +57,7 @@ pub use entry::Entry;
 pub use policy::{Policy, Prepared, Use, system_path};
 pub use scratch::Scratch;
 pub use support::{PROTECTIONS, Protection, Support, TESTED_ABI, support};
+pub use udp::{Udp, UdpPorts};
 
 /// `--sem-isolamento`: the whole grader process runs programs plainly.
 static DISABLED: AtomicBool = AtomicBool::new(false);
@@ -111,6 +115,9 @@ pub fn denials_in(text: &str) -> Vec<String> {
 pub struct Sandbox {
     pub scratch: Scratch,
     prepared: Option<Prepared>,
+    /// A UDP program's supervisor, for the program's lifetime.
+    #[cfg(target_os = "linux")]
+    _supervisor: Option<supervisor::Supervisor>,
 }
 
 impl Sandbox {
@@ -121,6 +128,8 @@ impl Sandbox {
         Ok(Sandbox {
             scratch,
             prepared: Some(prepared),
+            #[cfg(target_os = "linux")]
+            _supervisor: None,
         })
     }
 
@@ -129,9 +138,19 @@ impl Sandbox {
         self.prepared.as_ref().map(Prepared::entry)
     }
 
-    /// Closes the ruleset once the child exists (it holds its own copy).
-    pub fn spawned(&mut self) {
-        self.prepared = None;
+    /// Closes the ruleset once the child exists (it holds its own copy) and,
+    /// for a program allowed UDP, starts watching its datagrams. On error the
+    /// caller must kill the child: its checked calls fail meanwhile.
+    pub fn spawned(&mut self) -> io::Result<()> {
+        if let Some(prepared) = self.prepared.take() {
+            #[cfg(target_os = "linux")]
+            {
+                self._supervisor = prepared.spawned()?;
+            }
+            #[cfg(not(target_os = "linux"))]
+            prepared.spawned()?;
+        }
+        Ok(())
     }
 
     /// `HOME` and `TMPDIR` for the child.
