@@ -41,6 +41,8 @@ struct Scene {
     /// A UNIX socket with a path, like the teacher's D-Bus or ssh-agent.
     socket_path: PathBuf,
     _socket: UnixListener,
+    /// A UDP socket of the test's on loopback (lab 01 has no UDP).
+    udp: std::net::UdpSocket,
 }
 
 const MARKER: &str = "segredo-da-professora-7f3a";
@@ -70,6 +72,7 @@ fn scene(name: &str) -> Scene {
     let socket_path = base.join("agente.sock");
     let socket = UnixListener::bind(&socket_path).unwrap();
     Scene {
+        udp: std::net::UdpSocket::bind("127.0.0.1:0").unwrap(),
         socket_path,
         _socket: socket,
         abstract_name,
@@ -126,6 +129,10 @@ fn grade(scene: &Scene, extra: &[&str]) -> std::process::Output {
         .env("TOMADA_ALVO_PORTA", port.to_string())
         .env("TOMADA_ALVO_ABSTRATO", &scene.abstract_name)
         .env("TOMADA_ALVO_SOCKET", &scene.socket_path)
+        .env(
+            "TOMADA_ALVO_UDP",
+            scene.udp.local_addr().unwrap().port().to_string(),
+        )
         .output()
         .unwrap()
 }
@@ -166,13 +173,14 @@ fn processes_under(dir: &Path) -> Vec<String> {
 }
 
 /// Each attempt the hostile server makes, as its stderr names it.
-const ATTEMPTS: [&str; 11] = [
+const ATTEMPTS: [&str; 12] = [
     "escrever fora do rascunho",
     "ler a entrega de outro aluno",
     "ler o arquivo da professora",
     "sobrescrever a transcricao.snap da apostila",
     "sobrescrever o binário de outro aluno",
     "abrir uma segunda porta",
+    "mandar um datagrama UDP",
     "kill(corretor, 0)",
     "ptrace(corretor)",
     "conectar num socket UNIX abstrato de fora",
@@ -243,8 +251,9 @@ fn turma_hostil_isolada_tem_todas_as_tentativas_negadas() {
         "{denied:#?}"
     );
 
-    // Nothing escaped: no bytes on the foreign port, no file outside.
+    // Nothing escaped: no bytes on the foreign port, no datagram, no file outside.
     assert_eq!(received_on_foreign_port(&scene), "");
+    assert_eq!(drain(&scene.udp), Vec::<String>::new());
     assert!(!scene.base.join("fora-ivo.txt").exists());
     assert!(!scene.base.join("fora-ivo-sh.txt").exists());
 
@@ -324,6 +333,7 @@ fn turma_hostil_sem_isolamento_consegue_tudo() {
         );
     }
     assert!(leaked.contains(MARKER), "{leaked}");
+    assert_eq!(drain(&scene.udp), ["ivo"]);
     assert!(scene.base.join("fora-ivo.txt").exists());
     assert!(scene.base.join("fora-ivo-sh.txt").exists());
     // The shared target is scrubbed whether isolated or not.

@@ -13,8 +13,12 @@
 //! - **Landlock, scopes** (Linux 6.12, ABI 6): no signals and no abstract UNIX
 //!   sockets towards processes outside its own sandbox (ptrace is confined by
 //!   Landlock since ABI 1).
-//! - **seccomp**: no new `AF_UNIX` socket (Landlock up to ABI 6 does not check
-//!   `connect` to a UNIX socket with a path: the teacher's D-Bus, ssh-agent).
+//! - **seccomp**: only the sockets a lab needs (TCP; UDP only for the UDP
+//!   lab; no new `AF_UNIX` socket: Landlock up to ABI 6 does not check
+//!   `connect` to a UNIX socket with a path, the teacher's D-Bus, ssh-agent;
+//!   no raw or packet socket). For the UDP lab's programs, every datagram's
+//!   destination is checked by the grader and must be loopback
+//!   (`supervisor`: seccomp user notification, Linux 5.9).
 //! - **Privileges**: `PR_SET_NO_NEW_PRIVS`, and when the grader is root, an
 //!   empty capability bounding set, no ambient capabilities and empty
 //!   effective/permitted/inheritable sets: uid 0 inside is no stronger than
@@ -37,7 +41,9 @@
 //! - `policy`: what one process may touch, turned into a Landlock ruleset.
 //! - `entry`: the child's half, between fork and exec.
 //! - `scratch`: the fresh folder of each process.
-//! - `seccomp`: no new `AF_UNIX` socket (what Landlock leaves open).
+//! - `seccomp`: the filters (what Landlock leaves open on sockets).
+//! - `udp`: which datagrams a program may send ([`Udp`], default none).
+//! - `supervisor`: the grader's watch over a UDP program's destinations.
 
 mod entry;
 mod policy;

@@ -5,8 +5,10 @@
 //! 0 or TCP), UDP (`SOCK_DGRAM`, protocol 0 or UDP) only when the policy
 //! allows it, `AF_NETLINK` route sockets (glibc's `getaddrinfo` reads the
 //! machine's addresses with one to sort its answers; it cannot change
-//! anything without capabilities) and stream `socketpair`s (tokio uses them;
-//! such a pair reaches nobody). Everything else fails with `EACCES`:
+//! anything without capabilities) and stream or seqpacket `socketpair`s
+//! (tokio uses the first, std's `Command::spawn` the second to pass a pidfd;
+//! such a pair is connected for good and reaches nobody). Everything else
+//! fails with `EACCES`:
 //!
 //! - a new `AF_UNIX` socket: Landlock does not check `connect` to a UNIX
 //!   socket with a path (the teacher's D-Bus, `ssh-agent`, `docker.sock`);
@@ -212,7 +214,8 @@ fn deny_ops(udp: bool) -> Vec<Op> {
         IfEqual(libc::AF_UNIX as u32, Next, L("deny")),
         Load(low(1)),
         And(TYPE_MASK),
-        IfEqual(libc::SOCK_STREAM as u32, L("allow"), L("deny")),
+        IfEqual(libc::SOCK_STREAM as u32, L("allow"), Next),
+        IfEqual(libc::SOCK_SEQPACKET as u32, L("allow"), L("deny")),
     ]);
     if udp {
         ops.extend([
@@ -471,6 +474,7 @@ mod tests {
             )
         };
         assert_eq!(pair(libc::SOCK_STREAM | libc::SOCK_CLOEXEC), ALLOW);
+        assert_eq!(pair(libc::SOCK_SEQPACKET | libc::SOCK_CLOEXEC), ALLOW);
         assert_eq!(pair(libc::SOCK_DGRAM), DENY);
         assert_eq!(run(f, libc::SYS_io_uring_setup, [0; 6]), DENY);
         assert_eq!(
