@@ -402,16 +402,16 @@ impl Program {
         }
 
         let mut child = command.spawn()?;
-        if let Some(sandbox) = &mut sandbox {
-            if let Err(error) = sandbox.spawned() {
-                // Its checked calls fail without a supervisor; stop it now.
-                #[cfg(unix)]
-                if let Some(pgid) = child.id() {
-                    // SAFETY: killpg only sends a signal to the group just made.
-                    unsafe { libc::killpg(pgid as libc::pid_t, libc::SIGKILL) };
-                }
-                return Err(error);
+        if let Some(sandbox) = &mut sandbox
+            && let Err(error) = sandbox.spawned()
+        {
+            // Its checked calls fail without a supervisor; stop it now.
+            #[cfg(unix)]
+            if let Some(pgid) = child.id() {
+                // SAFETY: killpg only sends a signal to the group just made.
+                unsafe { libc::killpg(pgid as libc::pid_t, libc::SIGKILL) };
             }
+            return Err(error);
         }
         let pgid = child.id();
         if let Some(pgid) = pgid {

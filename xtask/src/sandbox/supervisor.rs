@@ -519,6 +519,7 @@ impl Target {
             rules.check(Call::Send, kind, &address)?;
             Some(address)
         };
+        #[allow(clippy::unnecessary_cast)] // a c_int with musl
         let count = header.msg_iovlen as usize;
         if count > VECTOR_LIMIT {
             return Err(libc::EMSGSIZE);
