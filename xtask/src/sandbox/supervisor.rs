@@ -31,7 +31,8 @@
 //! `pidfd_getfd` (Linux 5.6) and makes the call itself with that copy, then
 //! returns the result as the program's. What the program changes afterwards
 //! changes nothing. The costs: each checked call takes a few context switches
-//! (tens of microseconds); `sendmsg` with ancillary data is refused
+//! (a Python `sendto` to loopback: 89 µs checked, 6 µs unsandboxed, on a
+//! loaded 2-core machine; `send` on a connected socket is not checked); `sendmsg` with ancillary data is refused
 //! (`EACCES`: descriptor numbers in it would name the grader's files); and a
 //! TCP `connect` made here is not seen by Landlock, so the supervisor applies
 //! the same rule itself (only the grader's port, and only on loopback).
@@ -117,6 +118,11 @@ pub fn hand_over(
     // SAFETY: dup2, sendmsg and close on descriptors of this process, with
     // buffers on the stack.
     unsafe {
+        // Taken (the grader has a thousand files open, one of them maybe the
+        // pipe std reports exec errors through): fail rather than clobber it.
+        if channel != HANDOFF_FD && libc::fcntl(HANDOFF_FD, libc::F_GETFD) != -1 {
+            return Err(io::Error::from_raw_os_error(libc::EBUSY));
+        }
         if libc::dup2(channel, HANDOFF_FD) < 0 {
             return Err(io::Error::last_os_error());
         }
