@@ -12,6 +12,8 @@ use std::process::{ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 
 use tokio::io::{AsyncRead, AsyncReadExt};
+
+pub use crate::sandbox::Udp;
 use tokio::process::{Child, Command};
 use tokio::task::JoinHandle;
 
@@ -319,11 +321,27 @@ pub struct Program {
 impl Program {
     /// Starts the program with `PORTA=<port>` and `env`, in a process group of
     /// its own. `stdin_piped` keeps its stdin open for the grader to write to.
+    /// It may not create a UDP socket (labs 01–05).
     pub fn spawn(
         launch: &Launch,
         port: u16,
         env: &[(&str, String)],
         stdin_piped: bool,
+    ) -> io::Result<Program> {
+        Program::spawn_with_udp(launch, port, env, stdin_piped, Udp::Denied)
+    }
+
+    /// [`Program::spawn`] for a program of the UDP lab: with
+    /// [`Udp::loopback`] it may send datagrams to any loopback port, with
+    /// [`Udp::loopback_ports`] only to the ports the grader adds to the set;
+    /// any other destination fails with `EACCES` before a packet is built
+    /// (see `sandbox::supervisor`). TCP stays as in [`program_policy`].
+    pub fn spawn_with_udp(
+        launch: &Launch,
+        port: u16,
+        env: &[(&str, String)],
+        stdin_piped: bool,
+        udp: Udp,
     ) -> io::Result<Program> {
         let (mut command, cwd): (Command, &Path) = match launch {
             Launch::Binary { path, cwd } => (Command::new(path), cwd),
@@ -350,7 +368,9 @@ impl Program {
         #[cfg(unix)]
         command.process_group(0);
         let mut sandbox = if crate::sandbox::enabled() {
-            Some(crate::sandbox::Sandbox::new(program_policy(launch, port))?)
+            Some(crate::sandbox::Sandbox::new(
+                program_policy(launch, port).udp(udp),
+            )?)
         } else {
             None
         };
@@ -387,8 +407,16 @@ impl Program {
         }
 
         let mut child = command.spawn()?;
-        if let Some(sandbox) = &mut sandbox {
-            sandbox.spawned();
+        if let Some(sandbox) = &mut sandbox
+            && let Err(error) = sandbox.spawned()
+        {
+            // Its checked calls fail without a supervisor; stop it now.
+            #[cfg(unix)]
+            if let Some(pgid) = child.id() {
+                // SAFETY: killpg only sends a signal to the group just made.
+                unsafe { libc::killpg(pgid as libc::pid_t, libc::SIGKILL) };
+            }
+            return Err(error);
         }
         let pgid = child.id();
         if let Some(pgid) = pgid {

@@ -104,7 +104,9 @@ impl Running {
             .spawn()
             .map_err(|e| format!("não consegui iniciar {}: {e}", path.display()))?;
         if let Some(sandbox) = &mut sandbox {
-            sandbox.spawned();
+            sandbox
+                .spawned()
+                .map_err(|e| format!("não consegui isolar {}: {e}", path.display()))?;
         }
         let running = Running {
             child,
