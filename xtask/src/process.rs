@@ -192,6 +192,12 @@ fn shell_line(command: &str) -> String {
     }
 }
 
+/// `word` as one word for `sh`, in single quotes (a `'` inside closes, escapes
+/// and reopens them).
+fn shell_quote(word: &str) -> String {
+    format!("'{}'", word.replace('\'', "'\\''"))
+}
+
 /// What a program under test may touch: the system (read-only), its own binary
 /// and folder (read-only), its scratch folder; TCP only on its `PORTA` (bind,
 /// and connect: for a client it is the grader's listening port).
@@ -314,17 +320,26 @@ pub struct Program {
 impl Program {
     /// Starts the program with `PORTA=<port>` and `env`, in a process group of
     /// its own. `stdin_piped` keeps its stdin open for the grader to write to.
+    /// `args` follow the binary (or the command line, quoted for `sh`);
+    /// `writable` are folders the grader lends it (see `Session::lend_folder`).
     pub fn spawn(
         launch: &Launch,
         port: u16,
         env: &[(&str, String)],
+        args: &[String],
+        writable: &[PathBuf],
         stdin_piped: bool,
     ) -> io::Result<Program> {
         let (mut command, cwd): (Command, &Path) = match launch {
-            Launch::Binary { path, cwd } => (Command::new(path), cwd),
+            Launch::Binary { path, cwd } => {
+                let mut c = Command::new(path);
+                c.args(args);
+                (c, cwd)
+            }
             Launch::Shell { command, cwd } => {
+                let quoted: String = args.iter().map(|a| format!(" {}", shell_quote(a))).collect();
                 let mut c = Command::new("sh");
-                c.arg("-c").arg(shell_line(command));
+                c.arg("-c").arg(format!("{}{quoted}", shell_line(command)));
                 (c, cwd)
             }
         };
@@ -345,7 +360,12 @@ impl Program {
         #[cfg(unix)]
         command.process_group(0);
         let mut sandbox = if crate::sandbox::enabled() {
-            Some(crate::sandbox::Sandbox::new(program_policy(launch, port))?)
+            let policy = writable
+                .iter()
+                .fold(program_policy(launch, port), |policy, folder| {
+                    policy.write(folder)
+                });
+            Some(crate::sandbox::Sandbox::new(policy)?)
         } else {
             None
         };

@@ -223,7 +223,7 @@ impl Session {
 
     /// Replaces `value` by `label` in every transcript line from now on. Longer
     /// values are replaced first, so a word inside a longer text stays inside it.
-    fn redact(&mut self, value: &str, label: String) {
+    pub(super) fn redact(&mut self, value: &str, label: String) {
         self.redactions.push((value.to_owned(), label));
         self.redactions
             .sort_by_key(|(value, _)| std::cmp::Reverse(value.len()));
