@@ -238,6 +238,33 @@ fn diagnose_refusal(s: &mut Session, reply: &Option<Value>) {
     }
 }
 
+/// Names the likely cause of files left after an upload or download that did
+/// not finish: a temporary never removed, or a partial file under its name.
+fn diagnose_leftovers(s: &mut Session, strays: &[String]) {
+    if strays.iter().any(|n| n.starts_with('.')) {
+        s.note(
+            "E-TEMPORARIO-ESQUECIDO",
+            format!(
+                "Ficou na pasta um temporário ({}): a transferência não terminou, e ninguém o \
+                 apagou. Apague-o quando a cópia falhar; guardado numa struct com `Drop`, ele se \
+                 apaga sozinho em qualquer saída antecipada (`?`, erro, pânico).",
+                strays.join(", ")
+            ),
+        );
+    }
+    if strays.iter().any(|n| !n.starts_with('.')) {
+        s.note(
+            "E-ARQUIVO-PELA-METADE",
+            format!(
+                "Ficou na pasta um arquivo de uma transferência que não terminou ({}): os bytes \
+                 vão direto para o nome final. Escreva num nome temporário e só renomeie \
+                 (`fs::rename`) quando todos os bytes chegarem.",
+                strays.join(", ")
+            ),
+        );
+    }
+}
+
 /// Uploads `content` as `name` (header and bytes back to back) and reads the reply.
 async fn upload(s: &mut Session, conn: &mut Conn, name: &str, content: &Content) -> Flow {
     let header = json!({"op": "enviar", "nome": name, "tamanho": content.size});
@@ -328,7 +355,8 @@ async fn servidor(s: &mut Session) -> Flow {
     ask(s, &mut cortante, &header).await?;
     s.send_content(&mut cortante, &cortado, 0, 300_000).await?;
     s.reset(cortante).await;
-    s.expect_folder(&guardados).await;
+    let strays = s.expect_folder(&guardados).await;
+    diagnose_leftovers(s, &strays);
     let mut depois = s.connect("cliente 5").await?;
     ask(s, &mut depois, &json!({"op": "listar"})).await?;
     s.receive_json(&mut depois).await;
@@ -353,7 +381,8 @@ async fn servidor(s: &mut Session) -> Flow {
         );
     }
     s.expect_close(&mut mentiroso).await;
-    s.expect_folder(&guardados).await;
+    let strays = s.expect_folder(&guardados).await;
+    diagnose_leftovers(s, &strays);
     s.end().await?;
 
     caminho(s, &guardados).await?;
@@ -430,11 +459,13 @@ async fn caminho(s: &mut Session, guardados: &[(&str, &Content)]) -> Flow {
         let header = json!({"op": "enviar", "nome": name, "tamanho": lixo.size});
         ask(s, &mut invasor, &header).await?;
         s.send_content(&mut invasor, &lixo, 0, lixo.size).await?;
-        s.receive_json(&mut invasor).await;
+        let reply = s.receive_json(&mut invasor).await;
+        diagnose_accepted(s, &reply, name);
     }
     for name in ["../../../../../../../../../../etc/passwd", "../pasta/notas.txt"] {
         ask(s, &mut invasor, &json!({"op": "baixar", "nome": name})).await?;
-        s.receive_json(&mut invasor).await;
+        let reply = s.receive_json(&mut invasor).await;
+        diagnose_accepted(s, &reply, name);
     }
     ask(s, &mut invasor, &json!({"op": "listar"})).await?;
     s.receive_json(&mut invasor).await;
@@ -442,6 +473,21 @@ async fn caminho(s: &mut Session, guardados: &[(&str, &Content)]) -> Flow {
     s.expect_folder(guardados).await;
     s.expect_nothing_outside();
     s.end().await
+}
+
+/// A name that leaves the folder got `ok:true`: say which.
+fn diagnose_accepted(s: &mut Session, reply: &Option<Value>, name: &str) {
+    if ok(reply) {
+        s.note(
+            "E-CAMINHO-ACEITO",
+            format!(
+                "O servidor aceitou o nome {name:?}, que não é um nome de arquivo simples: ele \
+                 usa o nome vindo da rede como caminho. `pasta.join(\"../x\")` sai da pasta, e \
+                 `pasta.join(\"/etc/passwd\")` a ignora. Recuse nomes vazios, com /, \\, .. \
+                 ou um byte nulo antes do `join`."
+            ),
+        );
+    }
 }
 
 /// Five uploads at once: the first half of each, in turn, then the rest in
@@ -576,7 +622,8 @@ async fn cliente(s: &mut Session) -> Flow {
     s.close(conn).await;
     s.wait_exit(Role::Client).await?;
     s.expect_error_line(Role::Client).await;
-    s.expect_folder(&baixados).await;
+    let strays = s.expect_folder(&baixados).await;
+    diagnose_leftovers(s, &strays);
     s.end().await?;
 
     // Last: the grader stops listening, and the client finds no one.

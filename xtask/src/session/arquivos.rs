@@ -195,40 +195,40 @@ impl Session {
 
     /// Waits until the lent folder holds exactly `expected` (names, sizes and
     /// contents; temporary files count too) and records what it holds, one
-    /// line per file. The
-    /// program may still be cleaning up (a cut upload it has yet to notice),
-    /// so the folder is looked at again until the deadline.
-    pub async fn expect_folder(&mut self, expected: &[(&str, &Content)]) {
+    /// line per file. The program may still be cleaning up (a cut upload it has
+    /// yet to notice), so the folder is looked at again until the deadline.
+    /// Returns the names of what should not be there (or differs), for the
+    /// scenario to name the likely cause.
+    pub async fn expect_folder(&mut self, expected: &[(&str, &Content)]) -> Vec<String> {
         let Some(folder) = self.lent_folder().map(Path::to_path_buf) else {
-            return;
+            return Vec::new();
         };
         let deadline = self.deadline();
         let wanted = describe_expected(expected);
         let mut seen = describe_folder(&folder, expected);
-        while seen != wanted && tokio::time::Instant::now() < deadline && !self.gave_up() {
+        let matches = |seen: &[(String, String)]| {
+            seen.iter().map(|(_, line)| line).eq(wanted.iter())
+        };
+        while !matches(&seen) && tokio::time::Instant::now() < deadline && !self.gave_up() {
             // Nothing announces a file's removal; a short look every 20 ms is cheap.
             tokio::time::sleep(Duration::from_millis(20)).await;
             seen = describe_folder(&folder, expected);
         }
-        if seen != wanted {
+        let strays: Vec<String> = seen
+            .iter()
+            .filter(|(_, line)| !wanted.contains(line))
+            .map(|(name, _)| name.clone())
+            .collect();
+        if !strays.is_empty() {
             self.give_up_if(true);
-            let leftovers: Vec<&String> = seen.iter().filter(|s| !wanted.contains(s)).collect();
-            if leftovers.iter().any(|l| l.contains("incompleto")) {
-                self.note(
-                    "E-ARQUIVO-PELA-METADE",
-                    "Ficou na pasta um arquivo incompleto: o servidor escreve direto no nome \
-                     final, e um envio que não chegou ao fim deixa a metade dele ali. Escreva \
-                     num nome temporário e só renomeie (`fs::rename`) quando todos os bytes \
-                     chegarem; se a conexão cair, apague o temporário.",
-                );
-            }
         }
         if seen.is_empty() {
             self.say("[corretor] a pasta está vazia");
         }
-        for line in seen {
+        for (_, line) in seen {
             self.say(format!("[corretor] na pasta: {line}"));
         }
+        strays
     }
 
     /// Records whether anything appeared in the folder that holds the lent
@@ -535,15 +535,15 @@ fn describe_expected(expected: &[(&str, &Content)]) -> Vec<String> {
     lines
 }
 
-/// Each entry of `folder`, described: a file that matches what `expected`
-/// says for its name, by its label; anything else, by what it is.
-fn describe_folder(folder: &Path, expected: &[(&str, &Content)]) -> Vec<String> {
+/// Each entry of `folder` (name, description): a file that matches what
+/// `expected` says for its name, by its label; anything else, by what it is.
+fn describe_folder(folder: &Path, expected: &[(&str, &Content)]) -> Vec<(String, String)> {
     let mut lines = Vec::new();
     for entry in std::fs::read_dir(folder).into_iter().flatten().flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         let Ok(meta) = entry.metadata() else { continue };
         if meta.is_dir() {
-            lines.push(format!("{name}/ (uma pasta)"));
+            lines.push((name.clone(), format!("{name}/ (uma pasta)")));
             continue;
         }
         let size = meta.len();
@@ -561,7 +561,7 @@ fn describe_folder(folder: &Path, expected: &[(&str, &Content)]) -> Vec<String> 
             }
             _ => format!("{name} ({size} bytes)"),
         };
-        lines.push(line);
+        lines.push((name, line));
     }
     lines.sort();
     lines
