@@ -566,14 +566,11 @@ async fn cliente(s: &mut Session) -> Flow {
     s.send_content(&mut conn, &relatorio, 0, relatorio.size)
         .await?;
     // The connection stays open: the client must stop at `tamanho`, not at EOF.
-    let exited = s.wait_exit(Role::Client).await;
-    if exited.is_err() {
-        s.note(
+    s.note_if_it_fails(
             "E-LE-ATE-EOF",
             "O cliente recebeu todos os bytes anunciados e continuou esperando: ele lê até o              fim da conexão (`read_to_end`, `io::copy` sem `take`), e o servidor não fecha.              Leia exatamente `tamanho` bytes e termine.",
-        );
-    }
-    exited?;
+    );
+    s.wait_exit(Role::Client).await?;
     s.expect_printed("Baixado: relatorio.pdf (200000 bytes)")
         .await;
     s.close(conn).await;

@@ -121,6 +121,8 @@ struct Current {
     /// located in the real bytes, not in the abbreviation.
     full_lines: Vec<String>,
     notes: Vec<Note>,
+    /// Diagnoses that hold only if the step fails (see `note_if_it_fails`).
+    if_failed: Vec<Note>,
     started: Instant,
     forced_failure: bool,
     /// The most connections open at once so far in this step.
