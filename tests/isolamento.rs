@@ -389,7 +389,9 @@ fn arquivos_hostil_nao_escreve_fora_da_pasta() {
         .collect();
     for attempt in ["escrever ao lado da PASTA", "escrever no alvo de fora"] {
         assert!(
-            denied.iter().any(|l| l.contains(&format!("{attempt}: negado"))),
+            denied
+                .iter()
+                .any(|l| l.contains(&format!("{attempt}: negado"))),
             "{attempt} não aparece negado em {denied:#?}"
         );
     }
@@ -397,7 +399,11 @@ fn arquivos_hostil_nao_escreve_fora_da_pasta() {
     let _ = std::fs::remove_dir_all(&base);
 
     let (base, output) = grade_lia("arquivos-sem-isolamento", &["--sem-isolamento"]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(base.join("fora/fora-lia.txt").exists());
     let _ = std::fs::remove_dir_all(&base);
 }

@@ -71,7 +71,11 @@ fn escrever_no_nome_final_falha_no_corte() {
 /// Reads until EOF instead of `tamanho`: a short upload is stored as if whole.
 #[test]
 fn aceitar_menos_que_o_tamanho_falha_em_tamanho_mente() {
-    assert_fails_at(&server("ate-eof"), "tamanho-mente", "E-TAMANHO-NAO-CONFERIDO");
+    assert_fails_at(
+        &server("ate-eof"),
+        "tamanho-mente",
+        "E-TAMANHO-NAO-CONFERIDO",
+    );
 }
 
 /// Trusts `..` and `/`: the sandbox denies the write outside, and the names
@@ -95,7 +99,11 @@ fn uma_conexao_de_cada_vez_falha_em_simultaneos() {
 
 #[test]
 fn mandar_o_caminho_como_nome_falha_em_cliente_enviar() {
-    assert_fails_at(&client("caminho-inteiro"), "cliente-enviar", "E-BYTES-DIFERENTES");
+    assert_fails_at(
+        &client("caminho-inteiro"),
+        "cliente-enviar",
+        "E-BYTES-DIFERENTES",
+    );
 }
 
 #[test]
@@ -120,10 +128,18 @@ fn recusa_com_codigo_zero_falha_em_cliente_recusado() {
 /// The server closes mid-download: the client that wrote in place leaves a piece.
 #[test]
 fn gravar_no_destino_falha_em_cliente_corte() {
-    assert_fails_at(&client("no-lugar"), "cliente-corte", "E-ARQUIVO-PELA-METADE");
+    assert_fails_at(
+        &client("no-lugar"),
+        "cliente-corte",
+        "E-ARQUIVO-PELA-METADE",
+    );
 }
 
 #[test]
 fn traceback_sem_servidor_falha_em_cliente_sem_servidor() {
-    assert_fails_at(&client("traceback"), "cliente-sem-servidor", "E-PROGRAMA-TERMINOU");
+    assert_fails_at(
+        &client("traceback"),
+        "cliente-sem-servidor",
+        "E-PROGRAMA-TERMINOU",
+    );
 }

@@ -337,7 +337,10 @@ impl Program {
                 (c, cwd)
             }
             Launch::Shell { command, cwd } => {
-                let quoted: String = args.iter().map(|a| format!(" {}", shell_quote(a))).collect();
+                let quoted: String = args
+                    .iter()
+                    .map(|a| format!(" {}", shell_quote(a)))
+                    .collect();
                 let mut c = Command::new("sh");
                 c.arg("-c").arg(format!("{}{quoted}", shell_line(command)));
                 (c, cwd)

@@ -233,7 +233,9 @@ fn diagnose_refusal(s: &mut Session, reply: &Option<Value>) {
         let reason: String = reason.chars().take(200).collect();
         s.note(
             "E-RECUSOU",
-            format!("O servidor respondeu ok:false a um pedido correto, com o motivo \"{reason}\"."),
+            format!(
+                "O servidor respondeu ok:false a um pedido correto, com o motivo \"{reason}\"."
+            ),
         );
     }
 }
@@ -320,7 +322,12 @@ async fn servidor(s: &mut Session) -> Flow {
     s.begin("baixar")?;
     download(s, &mut primeiro, "notas.txt", &notas).await?;
     s.expect_nothing_more(&mut primeiro);
-    ask(s, &mut primeiro, &json!({"op": "baixar", "nome": "nao-existe.txt"})).await?;
+    ask(
+        s,
+        &mut primeiro,
+        &json!({"op": "baixar", "nome": "nao-existe.txt"}),
+    )
+    .await?;
     s.receive_json(&mut primeiro).await;
     s.end().await?;
 
@@ -342,7 +349,11 @@ async fn servidor(s: &mut Session) -> Flow {
     s.send_content_bytewise(&mut segundo, &picado).await?;
     s.receive_json(&mut segundo).await;
     s.close(segundo).await;
-    let guardados = [("alfa.bin", &alfa), ("notas.txt", &notas), ("p.bin", &picado)];
+    let guardados = [
+        ("alfa.bin", &alfa),
+        ("notas.txt", &notas),
+        ("p.bin", &picado),
+    ];
     s.expect_folder(&guardados).await;
     s.end().await?;
 
@@ -462,7 +473,10 @@ async fn caminho(s: &mut Session, guardados: &[(&str, &Content)]) -> Flow {
         let reply = s.receive_json(&mut invasor).await;
         diagnose_accepted(s, &reply, name);
     }
-    for name in ["../../../../../../../../../../etc/passwd", "../pasta/notas.txt"] {
+    for name in [
+        "../../../../../../../../../../etc/passwd",
+        "../pasta/notas.txt",
+    ] {
         ask(s, &mut invasor, &json!({"op": "baixar", "nome": name})).await?;
         let reply = s.receive_json(&mut invasor).await;
         diagnose_accepted(s, &reply, name);
@@ -557,7 +571,11 @@ async fn cliente(s: &mut Session) -> Flow {
 
     s.begin("cliente-baixar")?;
     let relatorio = s.random_content(200_000);
-    let args = ["baixar".to_owned(), "relatorio.pdf".to_owned(), path("copia.pdf")];
+    let args = [
+        "baixar".to_owned(),
+        "relatorio.pdf".to_owned(),
+        path("copia.pdf"),
+    ];
     s.start_with_args(Role::Client, &args).await?;
     let mut conn = s.accept(&listener).await?;
     s.receive_json(&mut conn).await;
@@ -595,7 +613,11 @@ async fn cliente(s: &mut Session) -> Flow {
     s.end().await?;
 
     s.begin("cliente-recusado")?;
-    let args = ["baixar".to_owned(), "sumiu.txt".to_owned(), path("sumiu.txt")];
+    let args = [
+        "baixar".to_owned(),
+        "sumiu.txt".to_owned(),
+        path("sumiu.txt"),
+    ];
     s.start_with_args(Role::Client, &args).await?;
     let mut conn = s.accept(&listener).await?;
     s.receive_json(&mut conn).await;
@@ -609,7 +631,11 @@ async fn cliente(s: &mut Session) -> Flow {
 
     s.begin("cliente-corte")?;
     let iso = s.random_content(2 * 1024 * 1024);
-    let args = ["baixar".to_owned(), "grande.iso".to_owned(), path("grande.iso")];
+    let args = [
+        "baixar".to_owned(),
+        "grande.iso".to_owned(),
+        path("grande.iso"),
+    ];
     s.start_with_args(Role::Client, &args).await?;
     let mut conn = s.accept(&listener).await?;
     s.receive_json(&mut conn).await;

@@ -168,7 +168,9 @@ impl Session {
 
     /// Writes `content` into the lent folder as `name`, for the client to send.
     pub async fn put_file(&mut self, name: &str, content: &Content) -> Flow {
-        let folder = self.lent_folder().expect("put_file() depois de lend_folder()");
+        let folder = self
+            .lent_folder()
+            .expect("put_file() depois de lend_folder()");
         match std::fs::write(folder.join(name), content.bytes()) {
             Ok(()) => {
                 self.say(format!(
@@ -206,9 +208,8 @@ impl Session {
         let deadline = self.deadline();
         let wanted = describe_expected(expected);
         let mut seen = describe_folder(&folder, expected);
-        let matches = |seen: &[(String, String)]| {
-            seen.iter().map(|(_, line)| line).eq(wanted.iter())
-        };
+        let matches =
+            |seen: &[(String, String)]| seen.iter().map(|(_, line)| line).eq(wanted.iter());
         while !matches(&seen) && tokio::time::Instant::now() < deadline && !self.gave_up() {
             // Nothing announces a file's removal; a short look every 20 ms is cheap.
             tokio::time::sleep(Duration::from_millis(20)).await;
@@ -335,7 +336,9 @@ impl Session {
         let mut comparer = Comparer::new(content);
         // What was read past the last line is the start of the file.
         let pending = std::mem::take(&mut conn.pending);
-        let take = pending.len().min(usize::try_from(size).unwrap_or(usize::MAX));
+        let take = pending
+            .len()
+            .min(usize::try_from(size).unwrap_or(usize::MAX));
         comparer.feed(&pending[..take]);
         conn.pending = pending[take..].to_vec();
         let mut chunk = vec![0u8; BLOCK];
@@ -349,7 +352,10 @@ impl Session {
                 }
                 Ok(Ok(n)) => comparer.feed(&chunk[..n]),
                 Ok(Err(error)) => {
-                    ended = Some(format!("a conexão falhou: {}", wire::describe_error(&error)));
+                    ended = Some(format!(
+                        "a conexão falhou: {}",
+                        wire::describe_error(&error)
+                    ));
                 }
                 Err(_) => {
                     self.give_up_if(true);
@@ -366,7 +372,10 @@ impl Session {
         };
         match outcome {
             Ok(Compared::Equal) => {
-                self.say(format!("[{actor}] ← {size} bytes, iguais a {}", content.label));
+                self.say(format!(
+                    "[{actor}] ← {size} bytes, iguais a {}",
+                    content.label
+                ));
                 true
             }
             Ok(Compared::DiffersAt(at)) => {
@@ -391,7 +400,9 @@ impl Session {
     /// first), no spaces, the free text of `erro` as `<motivo>`. Returns the
     /// parsed value when it is JSON.
     pub async fn receive_json(&mut self, conn: &mut Conn) -> Option<serde_json::Value> {
-        let line = self.receive_line_shown_as(conn, |line| canonical_line(line)).await;
+        let line = self
+            .receive_line_shown_as(conn, |line| canonical_line(line))
+            .await;
         let value: serde_json::Value = serde_json::from_slice(&line).ok()?;
         if line.ends_with(b"\n") && !value.is_object() {
             self.note(
@@ -482,7 +493,10 @@ pub fn group_rss_kib(pgid: u32) -> Option<u64> {
     let mut found = false;
     for entry in std::fs::read_dir("/proc").ok()?.flatten() {
         let name = entry.file_name();
-        let Some(pid) = name.to_str().filter(|n| n.bytes().all(|b| b.is_ascii_digit())) else {
+        let Some(pid) = name
+            .to_str()
+            .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
+        else {
             continue;
         };
         let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
@@ -641,7 +655,13 @@ fn canonical_plain(value: &serde_json::Value) -> String {
             keys.sort_by_key(|k| (!matches!(k.as_str(), "ok" | "op"), k.as_str()));
             let fields: Vec<String> = keys
                 .iter()
-                .map(|k| format!("{}:{}", Value::String((*k).clone()), canonical_plain(&map[k.as_str()])))
+                .map(|k| {
+                    format!(
+                        "{}:{}",
+                        Value::String((*k).clone()),
+                        canonical_plain(&map[k.as_str()])
+                    )
+                })
                 .collect();
             format!("{{{}}}", fields.join(","))
         }
@@ -685,9 +705,15 @@ mod tests {
         let line = br#"{"tamanho":5,"ok":true}"#;
         assert_eq!(canonical_line(line), br#"{"ok":true,"tamanho":5}"#);
         let line = b"{\"erro\":\"nao\",\"ok\":false}\n";
-        assert_eq!(canonical_line(line), b"{\"ok\":false,\"erro\":\"<motivo>\"}\n");
+        assert_eq!(
+            canonical_line(line),
+            b"{\"ok\":false,\"erro\":\"<motivo>\"}\n"
+        );
         assert_eq!(canonical_line(b"nada\n"), b"nada\n");
         let sent = serde_json::json!({"tamanho": 3, "nome": "a", "op": "enviar"});
-        assert_eq!(json_line(&sent), "{\"op\":\"enviar\",\"nome\":\"a\",\"tamanho\":3}\n");
+        assert_eq!(
+            json_line(&sent),
+            "{\"op\":\"enviar\",\"nome\":\"a\",\"tamanho\":3}\n"
+        );
     }
 }

@@ -182,8 +182,8 @@ mod programs;
 mod step;
 mod tcp;
 
-pub use step::seconds_text;
 pub use arquivos::{Content, MemoryWatch, group_rss_kib, json_line};
+pub use step::seconds_text;
 pub use tcp::Conn;
 
 impl Session {

@@ -150,8 +150,7 @@ impl Session {
             .map(|l| (l.var, l.path.display().to_string()))
             .into_iter()
             .collect();
-        let writable: Vec<std::path::PathBuf> =
-            self.lent.iter().map(|l| l.path.clone()).collect();
+        let writable: Vec<std::path::PathBuf> = self.lent.iter().map(|l| l.path.clone()).collect();
         let env: Vec<(&str, String)> = env.iter().cloned().chain(lent).collect();
         let env = env.as_slice();
         let name = role.label();

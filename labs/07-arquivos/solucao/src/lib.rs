@@ -81,7 +81,16 @@ mod tests {
 
     #[test]
     fn nomes_que_saem_da_pasta_sao_recusados() {
-        for nome in ["", "../x", "a/b", "a\\b", "..", "a\0b", ".parcial", "/etc/passwd"] {
+        for nome in [
+            "",
+            "../x",
+            "a/b",
+            "a\\b",
+            "..",
+            "a\0b",
+            ".parcial",
+            "/etc/passwd",
+        ] {
             assert!(conferir_nome(nome).is_err(), "{nome:?}");
         }
         for nome in ["notas.txt", "foto 1.png", "maçã", "a.b.c"] {

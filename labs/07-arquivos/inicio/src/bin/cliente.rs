@@ -63,7 +63,8 @@ fn na_conexao(erro: io::Error) -> Falha {
     Falha::Conexao(format!("a conexão com o servidor falhou: {erro}"))
 }
 
-const USO: &str = "uso: cliente enviar <arquivo> | cliente baixar <nome> [destino] | cliente listar";
+const USO: &str =
+    "uso: cliente enviar <arquivo> | cliente baixar <nome> [destino] | cliente listar";
 
 fn main() -> ExitCode {
     let argumentos: Vec<String> = std::env::args().skip(1).collect();
@@ -100,7 +101,9 @@ fn ler_resposta(leitor: &mut BufReader<TcpStream>) -> Result<Resposta, Falha> {
     //       falso, devolva `Falha::Recusado(motivo)`. Uma linha sem `\n` quer
     //       dizer que o servidor fechou: `Falha::Conexao(...)`.
     let _ = leitor;
-    Err(Falha::Conexao("ler_resposta ainda não foi escrito: veja os TODO".to_owned()))
+    Err(Falha::Conexao(
+        "ler_resposta ainda não foi escrito: veja os TODO".to_owned(),
+    ))
 }
 
 fn enviar(arquivo: &Path) -> Result<(), Falha> {
@@ -109,7 +112,9 @@ fn enviar(arquivo: &Path) -> Result<(), Falha> {
     //       `pedir`, copie o arquivo com `copiar`, leia a resposta com `ler_resposta`
     //       e imprima `Enviado: <nome> (<tamanho> bytes)`.
     let _ = arquivo;
-    Err(Falha::Uso("enviar ainda não foi escrito: veja os TODO em src/bin/cliente.rs".to_owned()))
+    Err(Falha::Uso(
+        "enviar ainda não foi escrito: veja os TODO em src/bin/cliente.rs".to_owned(),
+    ))
 }
 
 fn baixar(nome: &str, destino: &Path) -> Result<(), Falha> {
@@ -119,13 +124,17 @@ fn baixar(nome: &str, destino: &Path) -> Result<(), Falha> {
     //       cópia falhar, apague o temporário: nada de arquivo pela metade. Imprima
     //       `Baixado: <nome> (<tamanho> bytes)`.
     let _ = (nome, destino);
-    Err(Falha::Uso("baixar ainda não foi escrito: veja os TODO em src/bin/cliente.rs".to_owned()))
+    Err(Falha::Uso(
+        "baixar ainda não foi escrito: veja os TODO em src/bin/cliente.rs".to_owned(),
+    ))
 }
 
 fn listar() -> Result<(), Falha> {
     // TODO (passo `cliente-listar`): envie `Pedido::Listar`, leia a resposta e
     //       imprima `<nome> (<tamanho> bytes)` para cada arquivo.
-    Err(Falha::Uso("listar ainda não foi escrito: veja os TODO em src/bin/cliente.rs".to_owned()))
+    Err(Falha::Uso(
+        "listar ainda não foi escrito: veja os TODO em src/bin/cliente.rs".to_owned(),
+    ))
 }
 
 /// De que lado da cópia veio um erro.
@@ -228,4 +237,3 @@ impl Progresso {
         }
     }
 }
-

@@ -21,7 +21,10 @@ fn main() -> ExitCode {
     let endereco = arquivos_inicio::endereco();
     let pasta = arquivos_inicio::pasta();
     if let Err(erro) = fs::create_dir_all(&pasta) {
-        eprintln!("Erro: não consegui criar a pasta {}: {erro}", pasta.display());
+        eprintln!(
+            "Erro: não consegui criar a pasta {}: {erro}",
+            pasta.display()
+        );
         return ExitCode::FAILURE;
     }
     let servidor = match TcpListener::bind(endereco) {

@@ -61,7 +61,8 @@ fn na_conexao(erro: io::Error) -> Falha {
 }
 // ANCHOR_END: falha
 
-const USO: &str = "uso: cliente enviar <arquivo> | cliente baixar <nome> [destino] | cliente listar";
+const USO: &str =
+    "uso: cliente enviar <arquivo> | cliente baixar <nome> [destino] | cliente listar";
 
 fn main() -> ExitCode {
     let argumentos: Vec<String> = std::env::args().skip(1).collect();
@@ -116,7 +117,8 @@ fn ler_resposta(leitor: &mut BufReader<TcpStream>) -> Result<Resposta, Falha> {
 
 // ANCHOR: enviar
 fn enviar(arquivo: &Path) -> Result<(), Falha> {
-    let nao_li = |erro: io::Error| Falha::Local(format!("não consegui ler {}: {erro}", arquivo.display()));
+    let nao_li =
+        |erro: io::Error| Falha::Local(format!("não consegui ler {}: {erro}", arquivo.display()));
     let mut origem = File::open(arquivo).map_err(nao_li)?;
     let tamanho = origem.metadata().map_err(nao_li)?.len();
     // O servidor guarda só o nome, sem as pastas do caminho local.
@@ -310,4 +312,3 @@ impl Progresso {
     }
 }
 // ANCHOR_END: progresso
-

@@ -22,7 +22,10 @@ fn main() -> ExitCode {
     let endereco = arquivos_solucao::endereco();
     let pasta = arquivos_solucao::pasta();
     if let Err(erro) = fs::create_dir_all(&pasta) {
-        eprintln!("Erro: não consegui criar a pasta {}: {erro}", pasta.display());
+        eprintln!(
+            "Erro: não consegui criar a pasta {}: {erro}",
+            pasta.display()
+        );
         return ExitCode::FAILURE;
     }
     let servidor = match TcpListener::bind(endereco) {
