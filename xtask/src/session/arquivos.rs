@@ -400,9 +400,7 @@ impl Session {
     /// first), no spaces, the free text of `erro` as `<motivo>`. Returns the
     /// parsed value when it is JSON.
     pub async fn receive_json(&mut self, conn: &mut Conn) -> Option<serde_json::Value> {
-        let line = self
-            .receive_line_shown_as(conn, |line| canonical_line(line))
-            .await;
+        let line = self.receive_line_shown_as(conn, canonical_line).await;
         let value: serde_json::Value = serde_json::from_slice(&line).ok()?;
         if line.ends_with(b"\n") && !value.is_object() {
             self.note(
