@@ -345,6 +345,79 @@ fn turma_hostil_sem_isolamento_consegue_tudo() {
     let _ = std::fs::remove_dir_all(&scene.base);
 }
 
+/// Lab 07 solved, under the starter's crate name, with lia's hostile server:
+/// the class of one, its folder outside every sandbox, and the run's output.
+fn grade_lia(name: &str, extra: &[&str]) -> (PathBuf, std::process::Output) {
+    let base = std::env::temp_dir().join(format!("tomada-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    let src = base.join("entregas/lia/labs/07-arquivos/inicio/src");
+    comum::copy_dir(&comum::root().join("labs/07-arquivos/solucao/src"), &src);
+    for file in ["lib.rs", "bin/cliente.rs"] {
+        let path = src.join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(path, text.replace("arquivos_solucao", "arquivos_inicio")).unwrap();
+    }
+    std::fs::copy(
+        comum::root().join("tests/fixtures/hostil/lia-07-servidor.rs"),
+        src.join("bin/servidor.rs"),
+    )
+    .unwrap();
+    let outside = base.join("fora");
+    std::fs::create_dir_all(&outside).unwrap();
+    let output = comum::xtask()
+        .args(["grade", "--labs", "07", "--jobs", "1", "--timeout", "5000"])
+        .args(extra)
+        .arg("--out")
+        .arg(base.join("notas"))
+        .arg(base.join("entregas"))
+        .env("TOMADA_ALVO_FORA", &outside)
+        .output()
+        .unwrap();
+    (base, output)
+}
+
+/// The lab 07 program of the hostile class tries to write outside `PASTA`:
+/// isolated, both writes are denied and its grades are an honest server's;
+/// without isolation, both files appear (so this test can fail).
+#[test]
+fn arquivos_hostil_nao_escreve_fora_da_pasta() {
+    let (base, output) = grade_lia("arquivos-hostil", &[]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    let lia = json(&base.join("notas"), "lia");
+    let tests = lia["tests"].as_array().unwrap();
+    assert!(
+        !tests.is_empty() && tests.iter().all(|t| t["status"] == "pass"),
+        "{lia:#}"
+    );
+    let denied: Vec<&str> = lia["acessos_negados"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    for attempt in ["escrever ao lado da PASTA", "escrever no alvo de fora"] {
+        assert!(
+            denied
+                .iter()
+                .any(|l| l.contains(&format!("{attempt}: negado"))),
+            "{attempt} não aparece negado em {denied:#?}"
+        );
+    }
+    assert!(!base.join("fora/fora-lia.txt").exists());
+    let _ = std::fs::remove_dir_all(&base);
+
+    let (base, output) = grade_lia("arquivos-sem-isolamento", &["--sem-isolamento"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(base.join("fora/fora-lia.txt").exists());
+    let _ = std::fs::remove_dir_all(&base);
+}
+
 #[test]
 fn grade_sem_landlock_recusa_e_aponta_o_github_classroom() {
     let base = std::env::temp_dir().join(format!("tomada-sem-landlock-{}", std::process::id()));
@@ -405,9 +478,9 @@ struct UdpRun {
     exited_well: bool,
 }
 
-/// Runs the fixture as the grader runs a lab program (`Program::spawn*`,
+/// Runs the fixture as the grader runs a lab program (`Program::spawn`,
 /// sandboxed unless `sandbox::set_enabled(false)`), with the UDP policy
-/// `udp` makes from the test's loopback port (`None`: `Program::spawn`).
+/// `udp` makes from the test's loopback port (`None`: UDP denied).
 /// `outside`: whether to give it the documentation addresses to try.
 fn run_udp_fixture(
     mode: &str,
@@ -415,7 +488,7 @@ fn run_udp_fixture(
     udp: impl FnOnce(u16) -> Option<xtask::sandbox::Udp>,
 ) -> UdpRun {
     use std::io::Read as _;
-    use xtask::process::{Launch, Program};
+    use xtask::process::{Launch, Program, Start};
     let loopback = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     let loopback_port = loopback.local_addr().unwrap().port();
     let local = non_loopback_address().map(|ip| std::net::UdpSocket::bind((ip, 0)).unwrap());
@@ -465,11 +538,12 @@ fn run_udp_fixture(
         .unwrap();
     let (stderr, exited_well) = runtime.block_on(async {
         let env: Vec<(&str, String)> = env.iter().map(|(k, v)| (*k, v.clone())).collect();
-        let mut program = match udp(loopback_port) {
-            Some(udp) => Program::spawn_with_udp(&launch, port, &env, false, udp),
-            None => Program::spawn(&launch, port, &env, false),
-        }
-        .unwrap();
+        let start = Start {
+            env: &env,
+            udp: udp(loopback_port).unwrap_or_default(),
+            ..Start::default()
+        };
+        let mut program = Program::spawn(&launch, port, start).unwrap();
         let status = tokio::time::timeout(std::time::Duration::from_secs(60), program.wait())
             .await
             .expect("o programa não terminou em 60 s")

@@ -274,7 +274,10 @@ fn given_in_starter(page: &std::path::Path, spec: &str, included: &str) -> bool 
     let path = spec.split_once(':').map_or(spec, |(path, _)| path);
     let Some(starter) = path
         .contains("/solucao/")
-        .then(|| page.parent().map(|dir| dir.join(path.replace("/solucao/", "/inicio/"))))
+        .then(|| {
+            page.parent()
+                .map(|dir| dir.join(path.replace("/solucao/", "/inicio/")))
+        })
         .flatten()
     else {
         return false;

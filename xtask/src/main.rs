@@ -101,6 +101,9 @@ enum BenchWhat {
         #[arg(long)]
         jobs: Option<usize>,
     },
+    /// Só o servidor de arquivos (lab 07): envio de 256 MiB e memória, contra `cat`.
+    /// (`rede` também mede isso, no fim.)
+    Arquivos,
     /// O custo do isolamento: preparo por programa, e uma turma com e sem ele.
     Isolamento {
         /// Quantas entregas.
@@ -329,6 +332,16 @@ fn main() -> ExitCode {
                     prazo,
                 }),
         } => run_bench_network(&root, clientes, livro, prazo),
+        Command::Bench {
+            what: Some(BenchWhat::Arquivos),
+        } => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("não consegui criar o runtime do tokio: {e}"))
+            .map(|runtime| {
+                let result = runtime.block_on(xtask::bench::arquivos::run(&root));
+                println!("{}", result.describe());
+            }),
         Command::Bench {
             what: Some(BenchWhat::Turma { students, jobs }),
         } => {

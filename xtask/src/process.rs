@@ -199,6 +199,12 @@ fn shell_line(command: &str) -> String {
     }
 }
 
+/// `word` as one word for `sh`, in single quotes (a `'` inside closes, escapes
+/// and reopens them).
+fn shell_quote(word: &str) -> String {
+    format!("'{}'", word.replace('\'', "'\\''"))
+}
+
 /// What a program under test may touch: the system (read-only), its own binary
 /// and folder (read-only), its scratch folder; TCP only on its `PORTA` (bind,
 /// and connect: for a client it is the grader's listening port).
@@ -318,36 +324,48 @@ pub struct Program {
     readers: Vec<JoinHandle<()>>,
 }
 
-impl Program {
-    /// Starts the program with `PORTA=<port>` and `env`, in a process group of
-    /// its own. `stdin_piped` keeps its stdin open for the grader to write to.
-    /// It may not create a UDP socket (labs 01–05).
-    pub fn spawn(
-        launch: &Launch,
-        port: u16,
-        env: &[(&str, String)],
-        stdin_piped: bool,
-    ) -> io::Result<Program> {
-        Program::spawn_with_udp(launch, port, env, stdin_piped, Udp::Denied)
-    }
-
-    /// [`Program::spawn`] for a program of the UDP lab: with
-    /// [`Udp::loopback`] it may send datagrams to any loopback port, with
-    /// [`Udp::loopback_ports`] only to the ports the grader adds to the set;
+/// How a program under test starts, beyond what it is and its port.
+#[derive(Default)]
+pub struct Start<'a> {
+    /// Extra environment, besides `PORTA`.
+    pub env: &'a [(&'a str, String)],
+    /// Arguments after the binary (or after the command line, quoted for `sh`).
+    pub args: &'a [String],
+    /// Folders the grader lends it to write in (see `Session::lend_folder`).
+    pub writable: &'a [PathBuf],
+    /// Keeps its stdin open for the grader to write to (a client's keyboard).
+    pub stdin_piped: bool,
+    /// Whether it may use UDP: [`Udp::Denied`] (labs 01–05) unless the lab is
+    /// about datagrams; with [`Udp::loopback`] it may send to any loopback
+    /// port, with [`Udp::loopback_ports`] only to the ports the grader adds;
     /// any other destination fails with `EACCES` before a packet is built
     /// (see `sandbox::supervisor`). TCP stays as in [`program_policy`].
-    pub fn spawn_with_udp(
-        launch: &Launch,
-        port: u16,
-        env: &[(&str, String)],
-        stdin_piped: bool,
-        udp: Udp,
-    ) -> io::Result<Program> {
+    pub udp: Udp,
+}
+
+impl Program {
+    /// Starts the program with `PORTA=<port>`, in a process group of its own.
+    pub fn spawn(launch: &Launch, port: u16, start: Start<'_>) -> io::Result<Program> {
+        let Start {
+            env,
+            args,
+            writable,
+            stdin_piped,
+            udp,
+        } = start;
         let (mut command, cwd): (Command, &Path) = match launch {
-            Launch::Binary { path, cwd } => (Command::new(path), cwd),
+            Launch::Binary { path, cwd } => {
+                let mut c = Command::new(path);
+                c.args(args);
+                (c, cwd)
+            }
             Launch::Shell { command, cwd } => {
+                let quoted: String = args
+                    .iter()
+                    .map(|a| format!(" {}", shell_quote(a)))
+                    .collect();
                 let mut c = Command::new("sh");
-                c.arg("-c").arg(shell_line(command));
+                c.arg("-c").arg(format!("{}{quoted}", shell_line(command)));
                 (c, cwd)
             }
         };
@@ -368,9 +386,12 @@ impl Program {
         #[cfg(unix)]
         command.process_group(0);
         let mut sandbox = if crate::sandbox::enabled() {
-            Some(crate::sandbox::Sandbox::new(
-                program_policy(launch, port).udp(udp),
-            )?)
+            let policy = writable
+                .iter()
+                .fold(program_policy(launch, port).udp(udp), |policy, folder| {
+                    policy.write(folder)
+                });
+            Some(crate::sandbox::Sandbox::new(policy)?)
         } else {
             None
         };

@@ -6,8 +6,8 @@
 //!
 //! This is a crate of its own so that `cargo xtask check` never compiles mdbook.
 
-mod dedent;
 mod conversa;
+mod dedent;
 mod diagramas;
 mod includes;
 mod lab_pages;

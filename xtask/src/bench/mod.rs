@@ -4,13 +4,15 @@
 //! - [`rede`]: the default. The solutions side by side on this machine: lab 03's
 //!   chat (threads) against lab 05's (tokio), and lab 02's echo against a server
 //!   that treats each read as a message. Prints a table, writes the SVG chart and
-//!   the results page the "Threads vs async" chapter shows.
+//!   the results page the "Threads vs async" chapter shows; then lab 07's
+//!   file server ([`arquivos`]): a 256 MiB upload and the server's memory.
 //! - [`turma`]: a class of N submissions × every lab, compile time vs grade time.
 //! - [`isolamento`]: the sandbox's cost: set-up per program, and a class graded
 //!   with and without it.
 //!
 //! Load is generated here, bounded in count and time, and only over loopback.
 
+pub mod arquivos;
 pub mod chat;
 pub mod eco;
 pub mod isolamento;

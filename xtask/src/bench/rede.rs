@@ -120,6 +120,9 @@ pub fn run(root: &Path, options: &Options) -> Result<(), String> {
             };
             echo_rows.push((*subject, result));
         }
+        eprintln!("  arquivos: 256 MiB para o servidor do laboratório 07…");
+        let files = super::arquivos::run(root).await;
+        println!("{}", files.describe());
         (chat_rows, echo_rows)
     });
     // Leaves no client task or socket behind before reporting.

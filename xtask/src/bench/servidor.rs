@@ -68,6 +68,20 @@ pub struct Running {
 impl Running {
     /// Starts `path` with `PORTA` set and waits until it accepts connections.
     pub async fn start(path: &Path) -> Result<Running, String> {
+        Running::start_in(path, None).await
+    }
+
+    /// Like [`Running::start`], lending it `folder` in the variable `var`
+    /// (lab 07's `PASTA`), writable in its sandbox.
+    pub async fn start_with_folder(
+        path: &Path,
+        var: &str,
+        folder: &Path,
+    ) -> Result<Running, String> {
+        Running::start_in(path, Some((var, folder))).await
+    }
+
+    async fn start_in(path: &Path, lent: Option<(&str, &Path)>) -> Result<Running, String> {
         let port = wire::free_port().map_err(|e| format!("sem porta livre: {e}"))?;
         let mut command = Command::new(path);
         command
@@ -76,6 +90,9 @@ impl Running {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .kill_on_drop(true);
+        if let Some((var, folder)) = lent {
+            command.env(var, folder);
+        }
         // Sandboxed like every program under test, without the rlimits: the
         // bench holds ten thousand connections.
         let mut sandbox = None;
@@ -84,9 +101,13 @@ impl Running {
                 path: path.to_path_buf(),
                 cwd: path.parent().unwrap_or(path).to_path_buf(),
             };
-            let prepared =
-                crate::sandbox::Sandbox::new(crate::process::program_policy(&launch, port))
-                    .map_err(|e| format!("não consegui isolar {}: {e}", path.display()))?;
+            let policy = crate::process::program_policy(&launch, port);
+            let policy = match lent {
+                Some((_, folder)) => policy.write(folder),
+                None => policy,
+            };
+            let prepared = crate::sandbox::Sandbox::new(policy)
+                .map_err(|e| format!("não consegui isolar {}: {e}", path.display()))?;
             command
                 .envs(prepared.env())
                 .env("PATH", crate::sandbox::system_path());
@@ -123,6 +144,11 @@ impl Running {
                 wire::describe_error(&e)
             )),
         }
+    }
+
+    /// The server's process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
     }
 
     /// The server's resident memory and thread count, from `/proc` (Linux).

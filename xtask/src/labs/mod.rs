@@ -3,6 +3,7 @@
 //! `catalog.rs` lists. What the learner's program must say is in the lab's golden
 //! transcript.
 
+pub mod arquivos;
 pub mod basico;
 pub mod chat;
 pub mod chat_async;

@@ -9,7 +9,8 @@
 //!
 //! One file per kind of action: `step` (lifecycle and transcript), `programs`
 //! (the learner's processes), `tcp` (the grader's connections, as client and as
-//! server), `keyboard` (the learner's client's keyboard and screen). A new kind
+//! server), `keyboard` (the learner's client's keyboard and screen), `arquivos`
+//! (files: a lent folder, contents checked as they stream, memory sampled). A new kind
 //! (datagrams, say) gets a file of its own.
 
 use std::future::Future;
@@ -120,6 +121,8 @@ struct Current {
     /// located in the real bytes, not in the abbreviation.
     full_lines: Vec<String>,
     notes: Vec<Note>,
+    /// Diagnoses that hold only if the step fails (see `note_if_it_fails`).
+    if_failed: Vec<Note>,
     started: Instant,
     forced_failure: bool,
     /// The most connections open at once so far in this step.
@@ -159,6 +162,8 @@ pub struct Session {
     /// What the programs said on stderr about permission errors: what the
     /// sandbox denied them, in their own words (see `sandbox::denials_in`).
     denied: Vec<String>,
+    /// The folder lent to the programs (lab 07's `PASTA`), once lent.
+    lent: Option<arquivos::Lent>,
 }
 
 fn slot(role: Role) -> usize {
@@ -171,11 +176,13 @@ fn slot(role: Role) -> usize {
 /// Mixed into the run's seed for the fault plan (any constant would do).
 const FAULT_SEED: u64 = 0x5eed_fa17_c0de_0001;
 
+mod arquivos;
 mod keyboard;
 mod programs;
 mod step;
 mod tcp;
 
+pub use arquivos::{Content, MemoryWatch, group_rss_kib, json_line};
 pub use step::seconds_text;
 pub use tcp::Conn;
 
@@ -204,6 +211,7 @@ impl Session {
             random_count: 0,
             results: Vec::new(),
             denied: Vec::new(),
+            lent: None,
             current: None,
             transcript: String::new(),
             started: Instant::now(),

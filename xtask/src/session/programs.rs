@@ -7,7 +7,7 @@ use super::keyboard::visible;
 use super::step::seconds_text;
 use super::{Flow, Note, Session, slot};
 use crate::lab::Role;
-use crate::process::{Program, Signal, describe_status};
+use crate::process::{Program, Signal, Start, describe_status};
 use crate::wire::{self};
 
 impl Session {
@@ -138,6 +138,26 @@ impl Session {
     /// Starts the program for `role` with `PORTA` and the variables in `env`
     /// (lab 04's `TEMPO_LIMITE_MS`), which the transcript shows.
     pub async fn start_with_env(&mut self, role: Role, env: &[(&str, String)]) -> Flow {
+        self.start_with(role, env, &[]).await
+    }
+
+    /// Starts the program for `role` with these command-line arguments (lab
+    /// 07's `cliente baixar notas.txt`), which the transcript shows.
+    pub async fn start_with_args(&mut self, role: Role, args: &[String]) -> Flow {
+        self.start_with(role, &[], args).await
+    }
+
+    async fn start_with(&mut self, role: Role, env: &[(&str, String)], args: &[String]) -> Flow {
+        // The lent folder (see `lend_folder`) goes to every program, in its variable.
+        let lent: Vec<(&str, String)> = self
+            .lent
+            .as_ref()
+            .map(|l| (l.var, l.path.display().to_string()))
+            .into_iter()
+            .collect();
+        let writable: Vec<std::path::PathBuf> = self.lent.iter().map(|l| l.path.clone()).collect();
+        let env: Vec<(&str, String)> = env.iter().cloned().chain(lent).collect();
+        let env = env.as_slice();
         let name = role.label();
         let port = match self.choose_port() {
             Ok(port) => port,
@@ -166,10 +186,22 @@ impl Session {
             .map(|(k, v)| ((*k).to_owned(), v.clone()))
             .collect();
         let extra: String = env.iter().map(|(k, v)| format!(" {k}={v}")).collect();
+        let called = if args.is_empty() {
+            String::new()
+        } else {
+            format!(": {name} {}", args.join(" "))
+        };
         self.say(format!(
-            "[corretor] inicia o {name} com PORTA={port}{extra}"
+            "[corretor] inicia o {name} com PORTA={port}{extra}{called}"
         ));
-        match Program::spawn(&launch, port, env, role == Role::Client) {
+        let start = Start {
+            env,
+            args,
+            writable: &writable,
+            stdin_piped: role == Role::Client,
+            ..Start::default()
+        };
+        match Program::spawn(&launch, port, start) {
             Ok(program) => {
                 self.programs[slot(role)] = Some(program);
                 self.listen_unchecked = role == Role::Server;

@@ -41,6 +41,7 @@ impl Session {
             lines: Vec::new(),
             full_lines: Vec::new(),
             notes: Vec::new(),
+            if_failed: Vec::new(),
             started: Instant::now(),
             forced_failure: false,
             most_clients: std::sync::Arc::strong_count(&self.open_conns) - 1,
@@ -76,6 +77,11 @@ impl Session {
         let passed = !current.forced_failure && expected == current.lines;
         let mut outputs = Vec::new();
         if !passed {
+            for note in std::mem::take(&mut current.if_failed) {
+                if !current.notes.iter().any(|n| n.code == note.code) {
+                    current.notes.push(note);
+                }
+            }
             // After the scenario's own diagnoses, which name the cause more precisely.
             if let Some((code, text)) =
                 first_difference(&expected, &current.full_lines, &self.redactions)
@@ -141,6 +147,17 @@ impl Session {
             && !current.notes.iter().any(|n| n.code == code)
         {
             current.notes.push(Note {
+                code,
+                text: text.into(),
+            });
+        }
+    }
+
+    /// A diagnosis that holds only if the step fails from here on: said before
+    /// an action that fails the step by itself (a wait for the program's exit).
+    pub fn note_if_it_fails(&mut self, code: &'static str, text: impl Into<String>) {
+        if let Some(current) = self.current.as_mut() {
+            current.if_failed.push(Note {
                 code,
                 text: text.into(),
             });
@@ -223,7 +240,7 @@ impl Session {
 
     /// Replaces `value` by `label` in every transcript line from now on. Longer
     /// values are replaced first, so a word inside a longer text stays inside it.
-    fn redact(&mut self, value: &str, label: String) {
+    pub(super) fn redact(&mut self, value: &str, label: String) {
         self.redactions.push((value.to_owned(), label));
         self.redactions
             .sort_by_key(|(value, _)| std::cmp::Reverse(value.len()));

@@ -22,7 +22,7 @@ pub struct Conn {
     /// How the last read-until-close ended.
     pub ending: Option<Ending>,
     /// Bytes read past the last line handed out (lines are framed here).
-    pending: Vec<u8>,
+    pub(super) pending: Vec<u8>,
     /// A share of the session's count of open connections (see `ByHand::clients`).
     _counted: Option<std::sync::Arc<()>>,
     /// Whether what the grader sends here is cut into pieces (see `faults`):
