@@ -34,6 +34,15 @@ impl Launch {
     }
 }
 
+/// What a program gets beyond `PORTA` and its environment: arguments on its
+/// command line (lab 08's `cliente http://…`) and folders the grader prepared
+/// for it to read (lab 08's `PASTA`), which its sandbox then lets it read.
+#[derive(Clone, Debug, Default)]
+pub struct Extra {
+    pub args: Vec<String>,
+    pub read: Vec<PathBuf>,
+}
+
 /// At most this much of a program's stdout or stderr is kept; the rest is drained
 /// and counted, so a flood of output cannot exhaust the grader's memory.
 pub const OUTPUT_CAP: usize = 256 * 1024;
@@ -318,13 +327,25 @@ impl Program {
         launch: &Launch,
         port: u16,
         env: &[(&str, String)],
+        extra: &Extra,
         stdin_piped: bool,
     ) -> io::Result<Program> {
         let (mut command, cwd): (Command, &Path) = match launch {
-            Launch::Binary { path, cwd } => (Command::new(path), cwd),
+            Launch::Binary { path, cwd } => {
+                let mut c = Command::new(path);
+                c.args(&extra.args);
+                (c, cwd)
+            }
             Launch::Shell { command, cwd } => {
                 let mut c = Command::new("sh");
-                c.arg("-c").arg(shell_line(command));
+                // The arguments go after the command line as `$1`, `$2`…: `"$@"`
+                // passes them on unchanged, whatever characters they hold.
+                let line = if extra.args.is_empty() {
+                    shell_line(command)
+                } else {
+                    format!("{} \"$@\"", shell_line(command))
+                };
+                c.arg("-c").arg(line).arg("sh").args(&extra.args);
                 (c, cwd)
             }
         };
@@ -345,7 +366,13 @@ impl Program {
         #[cfg(unix)]
         command.process_group(0);
         let mut sandbox = if crate::sandbox::enabled() {
-            Some(crate::sandbox::Sandbox::new(program_policy(launch, port))?)
+            let policy = extra
+                .read
+                .iter()
+                .fold(program_policy(launch, port), |policy, folder| {
+                    policy.read(folder)
+                });
+            Some(crate::sandbox::Sandbox::new(policy)?)
         } else {
             None
         };

@@ -38,7 +38,7 @@ fn start_true(times: usize) -> Result<Vec<Duration>, String> {
         let mut samples = Vec::new();
         for _ in 0..times {
             let started = Instant::now();
-            let mut program = Program::spawn(&launch, 5000, &[], false)
+            let mut program = Program::spawn(&launch, 5000, &[], &Default::default(), false)
                 .map_err(|e| format!("não consegui iniciar /bin/true: {e}"))?;
             program
                 .wait()

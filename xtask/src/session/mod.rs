@@ -9,8 +9,10 @@
 //!
 //! One file per kind of action: `step` (lifecycle and transcript), `programs`
 //! (the learner's processes), `tcp` (the grader's connections, as client and as
-//! server), `keyboard` (the learner's client's keyboard and screen). A new kind
-//! (datagrams, say) gets a file of its own.
+//! server), `keyboard` (the learner's client's keyboard and screen), `http`
+//! (HTTP/1.1 responses read off a connection), `tools` (clients no one here
+//! wrote, like curl and Chromium), `folders` (folders the grader prepares for a
+//! program). A new kind (datagrams, say) gets a file of its own.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -159,6 +161,8 @@ pub struct Session {
     /// What the programs said on stderr about permission errors: what the
     /// sandbox denied them, in their own words (see `sandbox::denials_in`).
     denied: Vec<String>,
+    /// Folders the grader prepared (see `folders`), removed with the session.
+    folders: Vec<crate::sandbox::Scratch>,
 }
 
 fn slot(role: Role) -> usize {
@@ -171,13 +175,18 @@ fn slot(role: Role) -> usize {
 /// Mixed into the run's seed for the fault plan (any constant would do).
 const FAULT_SEED: u64 = 0x5eed_fa17_c0de_0001;
 
+mod folders;
+mod http;
 mod keyboard;
 mod programs;
 mod step;
 mod tcp;
+mod tools;
 
+pub use http::{Body, Response, read_response};
 pub use step::seconds_text;
 pub use tcp::Conn;
+pub use tools::{Tool, ToolRun};
 
 impl Session {
     pub fn new(
@@ -204,6 +213,7 @@ impl Session {
             random_count: 0,
             results: Vec::new(),
             denied: Vec::new(),
+            folders: Vec::new(),
             current: None,
             transcript: String::new(),
             started: Instant::now(),

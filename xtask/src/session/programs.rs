@@ -7,7 +7,7 @@ use super::keyboard::visible;
 use super::step::seconds_text;
 use super::{Flow, Note, Session, slot};
 use crate::lab::Role;
-use crate::process::{Program, Signal, describe_status};
+use crate::process::{Extra, Program, Signal, describe_status};
 use crate::wire::{self};
 
 impl Session {
@@ -133,6 +133,12 @@ impl Session {
     /// Starts the program for `role` with `PORTA` and the variables in `env`
     /// (lab 04's `TEMPO_LIMITE_MS`), which the transcript shows.
     pub async fn start_with_env(&mut self, role: Role, env: &[(&str, String)]) -> Flow {
+        self.start_with(role, env, Extra::default()).await
+    }
+
+    /// Starts the program for `role` with `env` and `extra`: arguments (shown in
+    /// the transcript) and folders its sandbox lets it read.
+    pub async fn start_with(&mut self, role: Role, env: &[(&str, String)], extra: Extra) -> Flow {
         let name = role.label();
         let port = match self.choose_port() {
             Ok(port) => port,
@@ -160,11 +166,16 @@ impl Session {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), v.clone()))
             .collect();
-        let extra: String = env.iter().map(|(k, v)| format!(" {k}={v}")).collect();
+        let shown: String = env.iter().map(|(k, v)| format!(" {k}={v}")).collect();
+        let args = if extra.args.is_empty() {
+            String::new()
+        } else {
+            format!(" e os argumentos {}", extra.args.join(" "))
+        };
         self.say(format!(
-            "[corretor] inicia o {name} com PORTA={port}{extra}"
+            "[corretor] inicia o {name} com PORTA={port}{shown}{args}"
         ));
-        match Program::spawn(&launch, port, env, role == Role::Client) {
+        match Program::spawn(&launch, port, env, &extra, role == Role::Client) {
             Ok(program) => {
                 self.programs[slot(role)] = Some(program);
                 self.listen_unchecked = role == Role::Server;
@@ -266,12 +277,17 @@ impl Session {
 
     /// Like [`Session::restart_server`], with extra variables in the environment.
     pub async fn restart_server_with_env(&mut self, env: &[(&str, String)]) -> Flow {
+        self.restart_server_with(env, Extra::default()).await
+    }
+
+    /// Like [`Session::restart_server_with_env`], with arguments and folders to read.
+    pub async fn restart_server_with(&mut self, env: &[(&str, String)], extra: Extra) -> Flow {
         self.stop(Role::Server).await;
         // The old listener must be gone, or the next connection could land in it.
         if let Some(port) = self.port {
             wire::wait_until_closed(port, self.deadline()).await;
         }
-        self.start_with_env(Role::Server, env).await
+        self.start_with(Role::Server, env, extra).await
     }
 
     /// Sends `signal` to the program for `role` (its process group).

@@ -62,6 +62,33 @@ impl Session {
         Stop::Failed
     }
 
+    /// Ends the current step as skipped: a tool it needs is not on this machine.
+    /// `why` says which and how to install it. The run goes on.
+    pub async fn skip(&mut self, why: String) -> Flow {
+        let Some(current) = self.current.take() else {
+            return Ok(());
+        };
+        self.trace(&format!("pulado: {why}"));
+        let step = &self.lab.steps[current.index];
+        let result = StepResult {
+            by_hand: ByHand::default(),
+            number: current.index + 1,
+            step,
+            status: Status::Skipped,
+            expected: Vec::new(),
+            received: Vec::new(),
+            notes: vec![Note {
+                code: "PULADO",
+                text: why,
+            }],
+            outputs: Vec::new(),
+            elapsed: current.started.elapsed(),
+        };
+        (self.on_step)(&result);
+        self.results.push(result);
+        Ok(())
+    }
+
     pub(super) async fn finish(&mut self, forced_failure: bool) -> Flow {
         let Some(mut current) = self.current.take() else {
             return Ok(());
@@ -223,7 +250,7 @@ impl Session {
 
     /// Replaces `value` by `label` in every transcript line from now on. Longer
     /// values are replaced first, so a word inside a longer text stays inside it.
-    fn redact(&mut self, value: &str, label: String) {
+    pub(super) fn redact(&mut self, value: &str, label: String) {
         self.redactions.push((value.to_owned(), label));
         self.redactions
             .sort_by_key(|(value, _)| std::cmp::Reverse(value.len()));
