@@ -10,6 +10,7 @@
 use tokio::io::AsyncReadExt;
 use tokio::time::Instant;
 
+use super::keyboard::visible;
 use super::{Session, tcp::Conn};
 use crate::transcript::escape;
 use crate::wire::{self, Ending};
@@ -205,7 +206,7 @@ impl Session {
     }
 
     fn record_response(&mut self, actor: &str, r: &Response, headers: bool, body: Body<'_>) {
-        self.record(&format!("[{actor}] ← {}", r.status_line));
+        self.record(&format!("[{actor}] ← {}", visible(&r.status_line)));
         if headers {
             self.record_headers(actor, r, body);
         }
@@ -244,6 +245,10 @@ impl Session {
                 self.record(&format!(
                     "[{actor}] ←   Content-Length: (o tamanho do corpo)"
                 ));
+            }
+            // A HEAD of an error page: no body to compare the number with.
+            Some(Ok(_)) if matches!(body, Body::Head) && r.code.is_some_and(|c| c >= 400) => {
+                self.record(&format!("[{actor}] ←   Content-Length: (um número)"));
             }
             Some(_) => {
                 let value = r.header("content-length").unwrap_or_default();
@@ -436,5 +441,61 @@ impl Session {
         };
         conn.ending = Some(ending);
         self.say(format!("[{actor}] {line}"));
+    }
+}
+
+impl Session {
+    /// The grader as the server: reads one request head from the learner's
+    /// client and records its request line and its `Host` (the other headers
+    /// are the client's business). `None` when no whole head came.
+    pub async fn receive_request(&mut self, conn: &mut Conn) -> Option<Vec<u8>> {
+        let deadline = self.deadline();
+        let actor = conn.actor.clone();
+        let head = fill_until(conn, deadline, HEAD_CAP, |b| {
+            b.windows(4).position(|w| w == b"\r\n\r\n").map(|p| p + 4)
+        })
+        .await;
+        let head = match head {
+            Ok(head) => head,
+            Err((ending, partial)) => {
+                if !partial.is_empty() {
+                    self.record(&format!("[{actor}] ← {}", escape(&partial)));
+                }
+                let how = match ending {
+                    Ending::StillOpen => format!("o pedido não terminou em {}", self.timeout_text()),
+                    _ => "a conexão fechou antes do fim do pedido".to_owned(),
+                };
+                self.say(format!("[{actor}] {how}"));
+                self.note(
+                    "E-HTTP-PEDIDO-INCOMPLETO",
+                    "O pedido do cliente não chegou inteiro: cada linha termina em `\\r\\n`, e uma \
+                     linha vazia (`\\r\\n`) fecha o cabeçalho. Sem ela, o servidor continua \
+                     esperando mais cabeçalhos.",
+                );
+                self.give_up_if(true);
+                return None;
+            }
+        };
+        let text = String::from_utf8_lossy(&head).into_owned();
+        let mut lines = text.split("\r\n");
+        let request_line = lines.next().unwrap_or_default();
+        self.record(&format!("[{actor}] ← {}", visible(request_line)));
+        let host = lines
+            .filter_map(|l| l.split_once(':'))
+            .find(|(n, _)| n.trim().eq_ignore_ascii_case("host"))
+            .map(|(_, v)| v.trim().to_owned());
+        match host {
+            Some(host) => self.record(&format!("[{actor}] ←   Host: {host}")),
+            None => {
+                self.record(&format!("[{actor}] ←   (sem Host)"));
+                self.note(
+                    "E-HTTP-SEM-HOST",
+                    "O pedido não tem o cabeçalho Host, obrigatório no HTTP/1.1: um servidor \
+                     pode atender vários sites no mesmo endereço, e é o Host que diz qual. \
+                     Envie `Host: <host>:<porta>`.",
+                );
+            }
+        }
+        Some(head)
     }
 }
