@@ -352,7 +352,9 @@ pub fn print_summary(report: &Report) {
     }
     // Steps that never ended were not printed live: list them now.
     for result in &report.results {
-        if matches!(result.status, Status::NotRun | Status::Skipped) {
+        // A step skipped for a missing tool (it has a note) was printed as it ended.
+        let printed_live = result.status == Status::Skipped && !result.notes.is_empty();
+        if matches!(result.status, Status::NotRun | Status::Skipped) && !printed_live {
             print_step(result, &Reproduce::silent(), report.seed);
         }
     }
