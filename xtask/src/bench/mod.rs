@@ -5,6 +5,7 @@
 //!   chat (threads) against lab 05's (tokio), and lab 02's echo against a server
 //!   that treats each read as a message. Prints a table, writes the SVG chart and
 //!   the results page the "Threads vs async" chapter shows.
+//!   Then lab 08's HTTP server with keep-alive and without ([`http`]).
 //! - [`turma`]: a class of N submissions × every lab, compile time vs grade time.
 //! - [`isolamento`]: the sandbox's cost: set-up per program, and a class graded
 //!   with and without it.
@@ -13,6 +14,7 @@
 
 pub mod chat;
 pub mod eco;
+pub mod http;
 pub mod isolamento;
 pub mod rede;
 pub mod servidor;

@@ -68,9 +68,20 @@ pub struct Running {
 impl Running {
     /// Starts `path` with `PORTA` set and waits until it accepts connections.
     pub async fn start(path: &Path) -> Result<Running, String> {
+        Running::start_with(path, &[], &[]).await
+    }
+
+    /// Like [`Running::start`], with more environment and folders its sandbox
+    /// lets it read (lab 08's `PASTA`).
+    pub async fn start_with(
+        path: &Path,
+        env: &[(&str, String)],
+        read: &[PathBuf],
+    ) -> Result<Running, String> {
         let port = wire::free_port().map_err(|e| format!("sem porta livre: {e}"))?;
         let mut command = Command::new(path);
         command
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .env("PORTA", port.to_string())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -84,8 +95,12 @@ impl Running {
                 path: path.to_path_buf(),
                 cwd: path.parent().unwrap_or(path).to_path_buf(),
             };
-            let prepared =
-                crate::sandbox::Sandbox::new(crate::process::program_policy(&launch, port))
+            let policy = read
+                .iter()
+                .fold(crate::process::program_policy(&launch, port), |policy, folder| {
+                    policy.read(folder)
+                });
+            let prepared = crate::sandbox::Sandbox::new(policy)
                     .map_err(|e| format!("não consegui isolar {}: {e}", path.display()))?;
             command
                 .envs(prepared.env())

@@ -63,6 +63,8 @@ fn atender(conexao: TcpStream, pasta: &Path, prazo: Duration) -> io::Result<()> 
     // TODO (keep-alive): ponha a leitura e a resposta num laço, com o MESMO leitor
     //       (os bytes que sobraram nele já são do próximo pedido), até
     //       `quer_fechar()` ou `Falha::Encerrar`.
+    // TODO (resposta): `conexao.set_nodelay(true)?`: sem isso, o corpo espera a
+    //       confirmação do cabeçalho, e cada resposta atrasa até 40 ms.
     // TODO (prazo): `conexao.set_read_timeout(Some(prazo))` fecha a conexão calada.
     // TODO (fechar com calma): antes de fechar, `shutdown(Shutdown::Write)` e jogue
     //       fora o que ainda chegar (com teto e prazo): fechar com bytes não lidos

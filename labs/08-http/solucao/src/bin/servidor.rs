@@ -64,8 +64,11 @@ fn main() -> ExitCode {
 fn atender(conexao: TcpStream, pasta: &Path, prazo: Duration) -> io::Result<()> {
     // O prazo vale para cada leitura: entre dois pedidos e no meio de um.
     conexao.set_read_timeout(Some(prazo))?;
+    // Sem o algoritmo de Nagle: o corpo sai logo atrás do cabeçalho, sem esperar a
+    // confirmação dele (que o cliente atrasa até 40 ms, à espera de mais dados).
+    conexao.set_nodelay(true)?;
     let mut leitor = BufReader::new(conexao.try_clone()?);
-    // O BufWriter junta cabeçalho e corpo pequeno numa escrita só.
+    // O BufWriter junta as linhas do cabeçalho numa escrita só.
     let mut escritor = BufWriter::with_capacity(64 * 1024, conexao);
     loop {
         // Os bytes que sobraram no BufReader já são do próximo pedido: por isso o
