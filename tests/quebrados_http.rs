@@ -25,7 +25,11 @@ fn server(mode: &str) -> Report {
 fn http_em_python_passa() {
     let report = server("");
     assert!(report.passed(), "{}", comum::describe(&report));
-    for r in report.results.iter().filter(|r| r.step.role == Role::Server) {
+    for r in report
+        .results
+        .iter()
+        .filter(|r| r.step.role == Role::Server)
+    {
         let skipped_tool = r.status == Status::Skipped && matches!(r.step.id, "curl" | "navegador");
         assert!(
             r.status == Status::Passed || skipped_tool,

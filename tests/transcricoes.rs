@@ -11,9 +11,8 @@ use xtask::session::{Options, Status};
 /// to regenerate one lab's snapshot without running every lab.
 fn labs() -> impl Iterator<Item = &'static Lab> {
     let only = std::env::var("TOMADA_LAB").unwrap_or_default();
-    LABS.iter().filter(move |lab| {
-        only.is_empty() || only.split(',').any(|n| n.trim() == lab.number)
-    })
+    LABS.iter()
+        .filter(move |lab| only.is_empty() || only.split(',').any(|n| n.trim() == lab.number))
 }
 
 /// Each solution's run, recorded, matches the golden transcript.

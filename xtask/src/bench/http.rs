@@ -72,7 +72,8 @@ pub fn run(root: &Path, book_src: &Path, machine: &str) -> Result<(), String> {
     }
     let page = page(machine, &keep, &close);
     let out = book_src.join("08-http").join("medicoes.md");
-    std::fs::write(&out, page).map_err(|e| format!("não consegui escrever {}: {e}", out.display()))?;
+    std::fs::write(&out, page)
+        .map_err(|e| format!("não consegui escrever {}: {e}", out.display()))?;
     println!("Tabela do HTTP em {}.", out.display());
     Ok(())
 }
@@ -110,17 +111,22 @@ async fn client(
     deadline: Instant,
     index: usize,
 ) -> Result<usize, (usize, String)> {
-    let close = if keep_alive { "" } else { "Connection: close\r\n" };
+    let close = if keep_alive {
+        ""
+    } else {
+        "Connection: close\r\n"
+    };
     let request = format!("GET {TARGET} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{close}\r\n");
     let mut right = 0;
     let mut conn: Option<Conn> = None;
     for _ in 0..REQUESTS {
         if conn.is_none() {
-            let stream = match tokio::time::timeout_at(deadline, TcpStream::connect(loopback(port))).await {
-                Ok(Ok(stream)) => stream,
-                Ok(Err(e)) => return Err((right, format!("não conectou: {e}"))),
-                Err(_) => return Err((right, "tempo esgotado".to_owned())),
-            };
+            let stream =
+                match tokio::time::timeout_at(deadline, TcpStream::connect(loopback(port))).await {
+                    Ok(Ok(stream)) => stream,
+                    Ok(Err(e)) => return Err((right, format!("não conectou: {e}"))),
+                    Err(_) => return Err((right, "tempo esgotado".to_owned())),
+                };
             conn = Some(Conn::new(&format!("cliente {index}"), stream));
         }
         let Some(open) = conn.as_mut() else { break };

@@ -147,7 +147,11 @@ pub fn run(root: &Path, options: &Options) -> Result<(), String> {
 /// kernel and today's date.
 pub fn machine_line() -> String {
     let machine = Machine::read(crate::limits::raise_open_files());
-    format!("**{}**, numa máquina com {}", machine.date, machine.describe_short())
+    format!(
+        "**{}**, numa máquina com {}",
+        machine.date,
+        machine.describe_short()
+    )
 }
 
 /// The measured columns of a chat row, as the terminal and the page show them:

@@ -95,13 +95,12 @@ impl Running {
                 path: path.to_path_buf(),
                 cwd: path.parent().unwrap_or(path).to_path_buf(),
             };
-            let policy = read
-                .iter()
-                .fold(crate::process::program_policy(&launch, port), |policy, folder| {
-                    policy.read(folder)
-                });
+            let policy = read.iter().fold(
+                crate::process::program_policy(&launch, port),
+                |policy, folder| policy.read(folder),
+            );
             let prepared = crate::sandbox::Sandbox::new(policy)
-                    .map_err(|e| format!("não consegui isolar {}: {e}", path.display()))?;
+                .map_err(|e| format!("não consegui isolar {}: {e}", path.display()))?;
             command
                 .envs(prepared.env())
                 .env("PATH", crate::sandbox::system_path());

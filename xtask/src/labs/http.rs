@@ -269,7 +269,10 @@ struct Scene {
 async fn prepare(s: &mut Session) -> Result<Scene, Stop> {
     let around = s.grader_folder().await?;
     let served = around.join("publica");
-    let index = format!("<!DOCTYPE html>\n<p>página inicial do corretor: {}</p>\n", s.random_word());
+    let index = format!(
+        "<!DOCTYPE html>\n<p>página inicial do corretor: {}</p>\n",
+        s.random_word()
+    );
     let ola = format!("olá {}\n", s.random_word());
     let css = format!("p {{ color: #146e5a; }} /* {} */\n", s.random_word());
     let espaco = format!("com espaço {}\n", s.random_word());
@@ -306,7 +309,9 @@ async fn prepare(s: &mut Session) -> Result<Scene, Stop> {
         Ok(())
     })();
     if let Err(error) = written {
-        s.say(format!("[corretor] não conseguiu preparar a pasta servida: {error}"));
+        s.say(format!(
+            "[corretor] não conseguiu preparar a pasta servida: {error}"
+        ));
         return Err(s.fail().await);
     }
     Ok(Scene {
@@ -386,12 +391,22 @@ async fn servidor(s: &mut Session) -> Flow {
     s.begin("nao-encontrado")?;
     for (i, target) in ["/nada.html", "/docs/nada.txt"].into_iter().enumerate() {
         let pedido = request(s, "GET", target, CLOSE);
-        one_shot(s, &format!("cliente {}", i + 8), &pedido, Body::ErrorPage, true).await?;
+        one_shot(
+            s,
+            &format!("cliente {}", i + 8),
+            &pedido,
+            Body::ErrorPage,
+            true,
+        )
+        .await?;
     }
     s.end().await?;
 
     s.begin("percent-encoding")?;
-    for (i, target) in ["/com%20espa%C3%A7o.txt", "/%6Fla.txt"].into_iter().enumerate() {
+    for (i, target) in ["/com%20espa%C3%A7o.txt", "/%6Fla.txt"]
+        .into_iter()
+        .enumerate()
+    {
         let pedido = request(s, "GET", target, CLOSE);
         one_shot(s, &format!("cliente {}", i + 10), &pedido, Body::Text, true).await?;
     }
@@ -438,7 +453,10 @@ async fn servidor(s: &mut Session) -> Flow {
     let mut lento = s.connect("cliente 24").await?;
     let pedido = request(s, "GET", "/ola.txt", CLOSE);
     s.send_bytewise(&mut lento, &pedido).await?;
-    if s.receive_response(&mut lento, Body::Text, true).await.is_some() {
+    if s.receive_response(&mut lento, Body::Text, true)
+        .await
+        .is_some()
+    {
         s.expect_http_close(&mut lento).await;
     }
     s.end().await?;
@@ -486,7 +504,10 @@ async fn keep_alive(s: &mut Session) -> Flow {
     for target in ["/", "/ola.txt", "/docs/"] {
         let pedido = request(s, "GET", target, "");
         s.send(&mut conn, &pedido).await?;
-        if s.receive_response(&mut conn, Body::Text, false).await.is_none() {
+        if s.receive_response(&mut conn, Body::Text, false)
+            .await
+            .is_none()
+        {
             return Ok(());
         }
     }
@@ -495,13 +516,19 @@ async fn keep_alive(s: &mut Session) -> Flow {
     s.say("[cliente 17] envia dois pedidos colados, numa escrita só");
     s.send_together(&mut conn, &[&primeiro, &segundo]).await?;
     for _ in 0..2 {
-        if s.receive_response(&mut conn, Body::Text, false).await.is_none() {
+        if s.receive_response(&mut conn, Body::Text, false)
+            .await
+            .is_none()
+        {
             return Ok(());
         }
     }
     let ultimo = request(s, "GET", "/ola.txt", CLOSE);
     s.send(&mut conn, &ultimo).await?;
-    if s.receive_response(&mut conn, Body::Text, true).await.is_some() {
+    if s.receive_response(&mut conn, Body::Text, true)
+        .await
+        .is_some()
+    {
         s.expect_http_close(&mut conn).await;
     }
     Ok(())
@@ -577,7 +604,10 @@ async fn simultaneos(s: &mut Session, scene: &Scene) -> Flow {
     let port = s.port().unwrap_or_default();
     let resto = format!(".txt HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{CLOSE}\r\n");
     s.send(&mut calado, resto.as_bytes()).await?;
-    if s.receive_response(&mut calado, Body::Text, false).await.is_some() {
+    if s.receive_response(&mut calado, Body::Text, false)
+        .await
+        .is_some()
+    {
         s.expect_http_close(&mut calado).await;
     }
 
@@ -587,7 +617,10 @@ async fn simultaneos(s: &mut Session, scene: &Scene) -> Flow {
         let conn = match s.connect_quietly(&format!("cliente {}", 27 + i)).await {
             Ok(conn) => conn,
             Err(why) => {
-                s.say(format!("[cliente {}] não conseguiu conectar: {why}", 27 + i));
+                s.say(format!(
+                    "[cliente {}] não conseguiu conectar: {why}",
+                    27 + i
+                ));
                 return Err(s.fail().await);
             }
         };
@@ -637,15 +670,29 @@ async fn crowd_client(
     let mut right = 0;
     for i in 0..CROWD_REQUESTS {
         if let Err(error) = conn.stream.write_all(&pedido).await {
-            return Err((right, format!("{}: pedido {}: {}", conn.actor, i + 1, wire::describe_error(&error))));
+            return Err((
+                right,
+                format!(
+                    "{}: pedido {}: {}",
+                    conn.actor,
+                    i + 1,
+                    wire::describe_error(&error)
+                ),
+            ));
         }
         match read_response(&mut conn, deadline, false).await {
             Ok(r) if r.code == Some(200) && r.body == expected => right += 1,
             Ok(r) => {
-                return Err((right, format!("{}: pedido {}: {}", conn.actor, i + 1, r.status_line)));
+                return Err((
+                    right,
+                    format!("{}: pedido {}: {}", conn.actor, i + 1, r.status_line),
+                ));
             }
             Err(_) => {
-                return Err((right, format!("{}: pedido {}: sem resposta inteira", conn.actor, i + 1)));
+                return Err((
+                    right,
+                    format!("{}: pedido {}: sem resposta inteira", conn.actor, i + 1),
+                ));
             }
         }
     }
@@ -658,7 +705,10 @@ async fn idle_connection(s: &mut Session) -> Flow {
     let mut calado = s.connect("cliente 47").await?;
     let pedido = request(s, "GET", "/ola.txt", "");
     s.send(&mut calado, &pedido).await?;
-    if s.receive_response(&mut calado, Body::Text, false).await.is_none() {
+    if s.receive_response(&mut calado, Body::Text, false)
+        .await
+        .is_none()
+    {
         return Ok(());
     }
     let since = Instant::now();
@@ -667,7 +717,8 @@ async fn idle_connection(s: &mut Session) -> Flow {
         IDLE_LIMIT.as_millis()
     ));
     let deadline = since + IDLE_LIMIT + s.opts.timeout;
-    let (data, ending) = wire::read_until_close(&mut calado.stream, 1 << 16, deadline, |_| {}).await;
+    let (data, ending) =
+        wire::read_until_close(&mut calado.stream, 1 << 16, deadline, |_| {}).await;
     let waited = since.elapsed();
     if !data.is_empty() {
         s.say(format!("[cliente 47] ← {}", escape(&data)));
@@ -690,7 +741,9 @@ async fn idle_connection(s: &mut Session) -> Flow {
         }
         _ => {
             let after = crate::session::seconds_text(waited);
-            s.say(format!("[cliente 47] a conexão ociosa continua aberta depois de {after}"));
+            s.say(format!(
+                "[cliente 47] a conexão ociosa continua aberta depois de {after}"
+            ));
             s.note(
                 "E-HTTP-SEM-PRAZO",
                 format!(
@@ -738,7 +791,10 @@ async fn curl(s: &mut Session, scene: &Scene) -> Result<(), Flow> {
     let run = s.run_tool(&program, &args, TOOL_LIMIT).await;
     let verbose = String::from_utf8_lossy(&run.stderr).into_owned();
     if !run.status.is_some_and(|st| st.success()) {
-        let last = verbose.lines().rfind(|l| l.starts_with("curl:")).unwrap_or("");
+        let last = verbose
+            .lines()
+            .rfind(|l| l.starts_with("curl:"))
+            .unwrap_or("");
         s.say(format!("[curl] falhou: {last}"));
         s.note(
             "E-HTTP-CURL",
@@ -893,7 +949,11 @@ fn console_messages(log: &str) -> Vec<String> {
         .filter_map(|line| line.split_once(":CONSOLE").map(|(_, rest)| rest))
         .map(|rest| {
             let text = rest.split_once("] ").map_or(rest, |(_, t)| t);
-            text.split(", source:").next().unwrap_or(text).trim().to_owned()
+            text.split(", source:")
+                .next()
+                .unwrap_or(text)
+                .trim()
+                .to_owned()
         })
         .take(10)
         .collect()
@@ -942,7 +1002,11 @@ async fn cliente(s: &mut Session) -> Flow {
     s.start_with(Role::Client, &[], url("/docs/")).await?;
     let mut conn = s.accept(&listener).await?;
     if s.receive_request(&mut conn).await.is_some() {
-        let corpo = format!("primeira {}\nsegunda {}\n", s.random_word(), s.random_word());
+        let corpo = format!(
+            "primeira {}\nsegunda {}\n",
+            s.random_word(),
+            s.random_word()
+        );
         let resposta = format!(
             "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n{corpo}"
         );

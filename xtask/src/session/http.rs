@@ -229,7 +229,11 @@ impl Session {
                         bytes.len()
                     ),
                 );
-                format!("{} bytes, diferentes dos {} de {name}", r.body.len(), bytes.len())
+                format!(
+                    "{} bytes, diferentes dos {} de {name}",
+                    r.body.len(),
+                    bytes.len()
+                )
             }
         };
         self.record(&format!("[{actor}] ← corpo: {shown}"));
@@ -270,8 +274,7 @@ impl Session {
             self.record(&format!("[{actor}] ←   Allow: {allow}"));
         }
         // `keep-alive` is HTTP/1.1's default: saying it or not is the same.
-        if r
-            .header("connection")
+        if r.header("connection")
             .is_some_and(|v| v.to_ascii_lowercase().contains("close"))
         {
             self.record(&format!("[{actor}] ←   Connection: close"));
@@ -290,7 +293,10 @@ impl Session {
         match missing {
             Missing::Closed(partial, error) if partial.is_empty() => {
                 let how = match &error {
-                    Some(error) => format!("a conexão caiu sem resposta: {}", wire::describe_error(error)),
+                    Some(error) => format!(
+                        "a conexão caiu sem resposta: {}",
+                        wire::describe_error(error)
+                    ),
                     None => "o servidor fechou a conexão sem responder".to_owned(),
                 };
                 self.say(format!("[{actor}] {how}"));
@@ -356,7 +362,9 @@ impl Session {
                 self.record_response(actor, &response, headers, body);
                 let (line, text) = match (response.content_length(), closed) {
                     (Some(Ok(_)), true) => (
-                        format!("o servidor fechou depois de {got} dos {promised} bytes prometidos"),
+                        format!(
+                            "o servidor fechou depois de {got} dos {promised} bytes prometidos"
+                        ),
                         format!(
                             "O Content-Length prometia {promised} bytes e só chegaram {got} antes \
                              de a conexão fechar. O Content-Length é o tamanho do corpo em BYTES \
@@ -372,7 +380,9 @@ impl Session {
                         ),
                     ),
                     _ => (
-                        format!("sem Content-Length, o corpo não terminou: a conexão continua aberta depois de {after}"),
+                        format!(
+                            "sem Content-Length, o corpo não terminou: a conexão continua aberta depois de {after}"
+                        ),
                         "A resposta não diz o tamanho do corpo (Content-Length) e a conexão não \
                          fechou: o cliente não tem como saber onde o corpo termina. Envie \
                          `Content-Length`."
@@ -396,7 +406,8 @@ impl Session {
         };
         let actor = conn.actor.clone();
         let earlier = std::mem::take(&mut conn.pending);
-        let (rest, ending) = wire::read_until_close(&mut conn.stream, HEAD_CAP, deadline, |_| {}).await;
+        let (rest, ending) =
+            wire::read_until_close(&mut conn.stream, HEAD_CAP, deadline, |_| {}).await;
         let extra = [earlier, rest].concat();
         if !extra.is_empty() {
             self.record(&format!(
@@ -425,7 +436,10 @@ impl Session {
                     ),
                 );
                 self.give_up_if(true);
-                format!("a conexão continua aberta depois de {}", self.timeout_text())
+                format!(
+                    "a conexão continua aberta depois de {}",
+                    self.timeout_text()
+                )
             }
             Ending::Broken(error) => {
                 self.note(
@@ -462,7 +476,9 @@ impl Session {
                     self.record(&format!("[{actor}] ← {}", escape(&partial)));
                 }
                 let how = match ending {
-                    Ending::StillOpen => format!("o pedido não terminou em {}", self.timeout_text()),
+                    Ending::StillOpen => {
+                        format!("o pedido não terminou em {}", self.timeout_text())
+                    }
                     _ => "a conexão fechou antes do fim do pedido".to_owned(),
                 };
                 self.say(format!("[{actor}] {how}"));

@@ -118,11 +118,7 @@ pub(super) fn visible(line: &str) -> String {
 }
 
 /// The diagnosis of a printed line that was meant to be `wanted` and is not.
-fn explain_printed(
-    defect: printed::Defect,
-    line: &[u8],
-    wanted: &[u8],
-) -> (&'static str, String) {
+fn explain_printed(defect: printed::Defect, line: &[u8], wanted: &[u8]) -> (&'static str, String) {
     let esperado = escape(wanted);
     match defect {
         printed::Defect::Nul => {

@@ -190,10 +190,7 @@ impl Session {
 
     /// Fails the step when the server listens beyond loopback: the grader only
     /// ever talks over 127.0.0.1, so only the kernel's tables show it.
-    async fn judge_listeners(
-        &mut self,
-        seen: Option<crate::listening::Look>,
-    ) -> Result<(), Stop> {
+    async fn judge_listeners(&mut self, seen: Option<crate::listening::Look>) -> Result<(), Stop> {
         let Some(crate::listening::Look {
             group: addresses, ..
         }) = seen

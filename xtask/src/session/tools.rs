@@ -72,7 +72,12 @@ impl Session {
     /// Runs `program` with `args` (no shell), its own process group, killed at
     /// `limit`. The grader's own tool: it is not sandboxed like the learner's
     /// programs, and it only talks to the learner's server on 127.0.0.1.
-    pub async fn run_tool(&mut self, program: &Path, args: &[OsString], limit: Duration) -> ToolRun {
+    pub async fn run_tool(
+        &mut self,
+        program: &Path,
+        args: &[OsString],
+        limit: Duration,
+    ) -> ToolRun {
         let mut command = tokio::process::Command::new(program);
         command
             .args(args)

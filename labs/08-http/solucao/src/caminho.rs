@@ -78,7 +78,11 @@ mod testes {
     #[test]
     fn nunca_sai_da_pasta() {
         let pasta = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-        for alvo in ["/../Cargo.toml", "/%2e%2e/Cargo.toml", "/bin/..%2f..%2fCargo.toml"] {
+        for alvo in [
+            "/../Cargo.toml",
+            "/%2e%2e/Cargo.toml",
+            "/bin/..%2f..%2fCargo.toml",
+        ] {
             assert_eq!(resolver(&pasta, alvo), Err(Status::BAD_REQUEST), "{alvo}");
         }
         assert!(resolver(&pasta, "/lib.rs?x=1").is_ok());

@@ -167,7 +167,11 @@ fn separar_linha_do_pedido(linha: &[u8]) -> Option<(String, String, String)> {
 fn separar_cabecalho(linha: &[u8]) -> Option<(String, String)> {
     let linha = std::str::from_utf8(linha).ok()?;
     let (nome, valor) = linha.split_once(':')?;
-    if nome.is_empty() || nome.bytes().any(|b| b.is_ascii_whitespace() || b.is_ascii_control()) {
+    if nome.is_empty()
+        || nome
+            .bytes()
+            .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
+    {
         return None;
     }
     Some((nome.to_ascii_lowercase(), valor.trim().to_owned()))

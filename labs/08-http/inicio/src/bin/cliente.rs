@@ -22,6 +22,8 @@ fn main() -> ExitCode {
     //       guardando o `Content-Length`. Imprima a linha de status e copie o corpo
     //       para a saída: exatamente `Content-Length` bytes (`take`), ou tudo até o
     //       servidor fechar quando ele não vier. Corpo cortado: código 4.
-    eprintln!("Erro: o cliente ainda não foi escrito (veja os TODO em src/bin/cliente.rs); pedido: {url}");
+    eprintln!(
+        "Erro: o cliente ainda não foi escrito (veja os TODO em src/bin/cliente.rs); pedido: {url}"
+    );
     ExitCode::from(1)
 }

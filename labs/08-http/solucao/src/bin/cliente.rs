@@ -69,11 +69,22 @@ fn separar_url(texto: &str) -> Option<Url> {
 
 // ANCHOR: buscar
 fn buscar(texto: &str) -> Result<(), Erro> {
-    let url = separar_url(texto)
-        .ok_or_else(|| erro(1, format!("{texto:?} não é um endereço http://host:porta/caminho")))?;
+    let url = separar_url(texto).ok_or_else(|| {
+        erro(
+            1,
+            format!("{texto:?} não é um endereço http://host:porta/caminho"),
+        )
+    })?;
     let conexao = TcpStream::connect((url.host.as_str(), url.porta)).map_err(|e| {
-        let codigo = if e.kind() == io::ErrorKind::ConnectionRefused { 2 } else { 1 };
-        erro(codigo, format!("não consegui conectar em {}:{}: {e}", url.host, url.porta))
+        let codigo = if e.kind() == io::ErrorKind::ConnectionRefused {
+            2
+        } else {
+            1
+        };
+        erro(
+            codigo,
+            format!("não consegui conectar em {}:{}: {e}", url.host, url.porta),
+        )
     })?;
     conexao
         .set_read_timeout(Some(std::time::Duration::from_secs(10)))

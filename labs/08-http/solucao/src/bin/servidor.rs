@@ -35,10 +35,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    println!(
-        "Servindo {} em http://{endereco}/",
-        pasta.display()
-    );
+    println!("Servindo {} em http://{endereco}/", pasta.display());
 
     // ANCHOR: laco
     for conexao in servidor.incoming() {
