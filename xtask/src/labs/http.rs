@@ -1047,3 +1047,22 @@ async fn cliente(s: &mut Session) -> Flow {
     s.stop(Role::Client).await;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{console_messages, page_report};
+
+    #[test]
+    fn reads_what_the_page_wrote_and_the_console() {
+        let dom = "<p id=\"estado\" data-verificacao=\"imagem: 64x40 px; estilo: carregado; \
+                   falhas: nenhuma\">…</p>";
+        assert_eq!(
+            page_report(dom).as_deref(),
+            Some("imagem: 64x40 px; estilo: carregado; falhas: nenhuma")
+        );
+        assert_eq!(page_report("<html></html>"), None);
+        let log = "[1:1:1203/085355.529129:INFO:CONSOLE:1] \"falhou aqui\", source: \
+                   http://127.0.0.1:1/e.html (1)\n[1:1:x:ERROR:dbus/bus.cc:405] outra coisa\n";
+        assert_eq!(console_messages(log), vec!["\"falhou aqui\"".to_owned()]);
+    }
+}
