@@ -72,7 +72,8 @@ pub fn run(root: &Path, book_src: &Path, machine: &str) -> Result<(), String> {
     }
     let page = page(machine, &keep, &close);
     let out = book_src.join("08-http").join("medicoes.md");
-    std::fs::write(&out, page)
+    std::fs::create_dir_all(book_src.join("08-http"))
+        .and_then(|()| std::fs::write(&out, page))
         .map_err(|e| format!("não consegui escrever {}: {e}", out.display()))?;
     println!("Tabela do HTTP em {}.", out.display());
     Ok(())
