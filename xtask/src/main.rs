@@ -92,6 +92,12 @@ enum BenchWhat {
         #[arg(long, default_value_t = rede::DEFAULT_JOIN_BUDGET_S)]
         prazo: u64,
     },
+    /// Só o servidor HTTP (lab 08), com keep-alive × sem; escreve a tabela do capítulo.
+    Http {
+        /// A pasta `src` do livro, onde vai a tabela.
+        #[arg(long, default_value = rede::DEFAULT_BOOK_SRC)]
+        livro: std::path::PathBuf,
+    },
     /// Corrige uma turma gerada (soluções e pontos de partida) e separa compilar de avaliar.
     Turma {
         /// Quantas entregas.
@@ -342,6 +348,9 @@ fn main() -> ExitCode {
                 let result = runtime.block_on(xtask::bench::arquivos::run(&root));
                 println!("{}", result.describe());
             }),
+        Command::Bench {
+            what: Some(BenchWhat::Http { livro }),
+        } => xtask::bench::http::run(&root, &root.join(livro), &rede::machine_line()),
         Command::Bench {
             what: Some(BenchWhat::Turma { students, jobs }),
         } => {

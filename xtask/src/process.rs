@@ -36,6 +36,15 @@ impl Launch {
     }
 }
 
+/// What a program gets beyond `PORTA` and its environment: arguments on its
+/// command line (lab 08's `cliente http://…`) and folders the grader prepared
+/// for it to read (lab 08's `PASTA`), which its sandbox then lets it read.
+#[derive(Clone, Debug, Default)]
+pub struct Extra {
+    pub args: Vec<String>,
+    pub read: Vec<PathBuf>,
+}
+
 /// At most this much of a program's stdout or stderr is kept; the rest is drained
 /// and counted, so a flood of output cannot exhaust the grader's memory.
 pub const OUTPUT_CAP: usize = 256 * 1024;
@@ -199,12 +208,6 @@ fn shell_line(command: &str) -> String {
     }
 }
 
-/// `word` as one word for `sh`, in single quotes (a `'` inside closes, escapes
-/// and reopens them).
-fn shell_quote(word: &str) -> String {
-    format!("'{}'", word.replace('\'', "'\\''"))
-}
-
 /// What a program under test may touch: the system (read-only), its own binary
 /// and folder (read-only), its scratch folder; TCP only on its `PORTA` (bind,
 /// and connect: for a client it is the grader's listening port).
@@ -329,10 +332,12 @@ pub struct Program {
 pub struct Start<'a> {
     /// Extra environment, besides `PORTA`.
     pub env: &'a [(&'a str, String)],
-    /// Arguments after the binary (or after the command line, quoted for `sh`).
+    /// Arguments after the binary (or after the command line, as `"$@"`).
     pub args: &'a [String],
     /// Folders the grader lends it to write in (see `Session::lend_folder`).
     pub writable: &'a [PathBuf],
+    /// Folders the grader prepared for it to read (see `Extra::read`).
+    pub read: &'a [PathBuf],
     /// Keeps its stdin open for the grader to write to (a client's keyboard).
     pub stdin_piped: bool,
     /// Whether it may use UDP: [`Udp::Denied`] (labs 01–05) unless the lab is
@@ -350,6 +355,7 @@ impl Program {
             env,
             args,
             writable,
+            read,
             stdin_piped,
             udp,
         } = start;
@@ -360,12 +366,15 @@ impl Program {
                 (c, cwd)
             }
             Launch::Shell { command, cwd } => {
-                let quoted: String = args
-                    .iter()
-                    .map(|a| format!(" {}", shell_quote(a)))
-                    .collect();
                 let mut c = Command::new("sh");
-                c.arg("-c").arg(format!("{}{quoted}", shell_line(command)));
+                // The arguments go after the command line as `$1`, `$2`…: `"$@"`
+                // passes them on unchanged, whatever characters they hold.
+                let line = if args.is_empty() {
+                    shell_line(command)
+                } else {
+                    format!("{} \"$@\"", shell_line(command))
+                };
+                c.arg("-c").arg(line).arg("sh").args(args);
                 (c, cwd)
             }
         };
@@ -386,11 +395,13 @@ impl Program {
         #[cfg(unix)]
         command.process_group(0);
         let mut sandbox = if crate::sandbox::enabled() {
+            let policy = program_policy(launch, port).udp(udp);
+            let policy = read
+                .iter()
+                .fold(policy, |policy, folder| policy.read(folder));
             let policy = writable
                 .iter()
-                .fold(program_policy(launch, port).udp(udp), |policy, folder| {
-                    policy.write(folder)
-                });
+                .fold(policy, |policy, folder| policy.write(folder));
             Some(crate::sandbox::Sandbox::new(policy)?)
         } else {
             None

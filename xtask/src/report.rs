@@ -189,11 +189,15 @@ pub fn print_step(result: &StepResult, reproduce: &Reproduce, seed: u64) {
             );
             print_failure(result, reproduce, seed);
         }
-        Status::Skipped => println!(
-            "  {} {} · pulado (não avaliado nesta execução)",
-            "-".dimmed(),
-            name
-        ),
+        Status::Skipped => match result.notes.first() {
+            // A tool the step needs is missing: say which, and how to install it.
+            Some(note) => println!("  {} {} · pulado: {}", "-".dimmed(), name, note.text),
+            None => println!(
+                "  {} {} · pulado (não avaliado nesta execução)",
+                "-".dimmed(),
+                name
+            ),
+        },
         Status::NotRun => println!("  {} {} · não executado", "·".dimmed(), name.dimmed()),
     }
 }
@@ -361,7 +365,9 @@ pub fn print_summary(report: &Report) {
     }
     // Steps that never ended were not printed live: list them now.
     for result in &report.results {
-        if matches!(result.status, Status::NotRun | Status::Skipped) {
+        // A step skipped for a missing tool (it has a note) was printed as it ended.
+        let printed_live = result.status == Status::Skipped && !result.notes.is_empty();
+        if matches!(result.status, Status::NotRun | Status::Skipped) && !printed_live {
             print_step(result, &Reproduce::silent(), report.seed);
         }
     }
@@ -374,7 +380,7 @@ pub fn print_summary(report: &Report) {
         let not_run = total - passed - skipped;
         if skipped > 0 {
             println!(
-                "{} {line} ({skipped} não avaliados: esta execução avaliou só um dos lados).",
+                "{} {line} ({skipped} não avaliados: pulados nesta execução).",
                 "✓".green().bold()
             );
         } else if not_run > 0 {

@@ -6,6 +6,7 @@
 //!   that treats each read as a message. Prints a table, writes the SVG chart and
 //!   the results page the "Threads vs async" chapter shows; then lab 07's
 //!   file server ([`arquivos`]): a 256 MiB upload and the server's memory.
+//!   Then lab 08's HTTP server with keep-alive and without ([`http`]).
 //! - [`turma`]: a class of N submissions × every lab, compile time vs grade time.
 //! - [`isolamento`]: the sandbox's cost: set-up per program, and a class graded
 //!   with and without it.
@@ -15,6 +16,7 @@
 pub mod arquivos;
 pub mod chat;
 pub mod eco;
+pub mod http;
 pub mod isolamento;
 pub mod rede;
 pub mod servidor;

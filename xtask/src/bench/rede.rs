@@ -143,7 +143,18 @@ pub fn run(root: &Path, options: &Options) -> Result<(), String> {
         chart_path.display(),
         page_path.display()
     );
-    Ok(())
+    super::http::run(root, &options.book_src, &machine_line())
+}
+
+/// This machine, in one line for a results page: cores, processor, memory,
+/// kernel and today's date.
+pub fn machine_line() -> String {
+    let machine = Machine::read(crate::limits::raise_open_files());
+    format!(
+        "**{}**, numa máquina com {}",
+        machine.date,
+        machine.describe_short()
+    )
 }
 
 /// The measured columns of a chat row, as the terminal and the page show them:

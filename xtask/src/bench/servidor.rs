@@ -68,7 +68,7 @@ pub struct Running {
 impl Running {
     /// Starts `path` with `PORTA` set and waits until it accepts connections.
     pub async fn start(path: &Path) -> Result<Running, String> {
-        Running::start_in(path, None).await
+        Running::start_with(path, &[], &[], &[]).await
     }
 
     /// Like [`Running::start`], lending it `folder` in the variable `var`
@@ -78,21 +78,27 @@ impl Running {
         var: &str,
         folder: &Path,
     ) -> Result<Running, String> {
-        Running::start_in(path, Some((var, folder))).await
+        let env = [(var, folder.display().to_string())];
+        Running::start_with(path, &env, &[], &[folder.to_path_buf()]).await
     }
 
-    async fn start_in(path: &Path, lent: Option<(&str, &Path)>) -> Result<Running, String> {
+    /// Like [`Running::start`], with more environment and folders its sandbox
+    /// lets it read (lab 08's `PASTA`) or write.
+    pub async fn start_with(
+        path: &Path,
+        env: &[(&str, String)],
+        read: &[PathBuf],
+        write: &[PathBuf],
+    ) -> Result<Running, String> {
         let port = wire::free_port().map_err(|e| format!("sem porta livre: {e}"))?;
         let mut command = Command::new(path);
         command
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .env("PORTA", port.to_string())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .kill_on_drop(true);
-        if let Some((var, folder)) = lent {
-            command.env(var, folder);
-        }
         // Sandboxed like every program under test, without the rlimits: the
         // bench holds ten thousand connections.
         let mut sandbox = None;
@@ -101,11 +107,13 @@ impl Running {
                 path: path.to_path_buf(),
                 cwd: path.parent().unwrap_or(path).to_path_buf(),
             };
-            let policy = crate::process::program_policy(&launch, port);
-            let policy = match lent {
-                Some((_, folder)) => policy.write(folder),
-                None => policy,
-            };
+            let policy = read.iter().fold(
+                crate::process::program_policy(&launch, port),
+                |policy, folder| policy.read(folder),
+            );
+            let policy = write
+                .iter()
+                .fold(policy, |policy, folder| policy.write(folder));
             let prepared = crate::sandbox::Sandbox::new(policy)
                 .map_err(|e| format!("não consegui isolar {}: {e}", path.display()))?;
             command

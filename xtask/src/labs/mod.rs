@@ -8,4 +8,5 @@ pub mod basico;
 pub mod chat;
 pub mod chat_async;
 pub mod echo;
+pub mod http;
 pub mod robusto;

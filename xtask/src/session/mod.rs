@@ -10,8 +10,10 @@
 //! One file per kind of action: `step` (lifecycle and transcript), `programs`
 //! (the learner's processes), `tcp` (the grader's connections, as client and as
 //! server), `keyboard` (the learner's client's keyboard and screen), `arquivos`
-//! (files: a lent folder, contents checked as they stream, memory sampled). A new kind
-//! (datagrams, say) gets a file of its own.
+//! (files: a lent folder, contents checked as they stream, memory sampled),
+//! `http` (HTTP/1.1 responses read off a connection), `tools` (clients no one
+//! here wrote, like curl and Chromium), `folders` (folders the grader prepares
+//! for a program to read). A new kind (datagrams, say) gets a file of its own.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -164,6 +166,8 @@ pub struct Session {
     denied: Vec<String>,
     /// The folder lent to the programs (lab 07's `PASTA`), once lent.
     lent: Option<arquivos::Lent>,
+    /// Folders the grader prepared (see `folders`), removed with the session.
+    folders: Vec<crate::sandbox::Scratch>,
 }
 
 fn slot(role: Role) -> usize {
@@ -177,14 +181,19 @@ fn slot(role: Role) -> usize {
 const FAULT_SEED: u64 = 0x5eed_fa17_c0de_0001;
 
 mod arquivos;
+mod folders;
+mod http;
 mod keyboard;
 mod programs;
 mod step;
 mod tcp;
+mod tools;
 
 pub use arquivos::{Content, MemoryWatch, group_rss_kib, json_line};
+pub use http::{Body, Response, read_response};
 pub use step::seconds_text;
 pub use tcp::Conn;
+pub use tools::{Tool, ToolRun};
 
 impl Session {
     pub fn new(
@@ -212,6 +221,7 @@ impl Session {
             results: Vec::new(),
             denied: Vec::new(),
             lent: None,
+            folders: Vec::new(),
             current: None,
             transcript: String::new(),
             started: Instant::now(),

@@ -7,7 +7,7 @@ use super::keyboard::visible;
 use super::step::seconds_text;
 use super::{Flow, Note, Session, slot};
 use crate::lab::Role;
-use crate::process::{Program, Signal, Start, describe_status};
+use crate::process::{Extra, Program, Signal, Start, describe_status};
 use crate::wire::{self};
 
 impl Session {
@@ -138,17 +138,23 @@ impl Session {
     /// Starts the program for `role` with `PORTA` and the variables in `env`
     /// (lab 04's `TEMPO_LIMITE_MS`), which the transcript shows.
     pub async fn start_with_env(&mut self, role: Role, env: &[(&str, String)]) -> Flow {
-        self.start_with(role, env, &[]).await
+        self.start_with(role, env, Extra::default()).await
     }
 
     /// Starts the program for `role` with these command-line arguments (lab
     /// 07's `cliente baixar notas.txt`), which the transcript shows.
     pub async fn start_with_args(&mut self, role: Role, args: &[String]) -> Flow {
-        self.start_with(role, &[], args).await
+        let extra = Extra {
+            args: args.to_vec(),
+            ..Extra::default()
+        };
+        self.start_with(role, &[], extra).await
     }
 
-    async fn start_with(&mut self, role: Role, env: &[(&str, String)], args: &[String]) -> Flow {
-        // The lent folder (see `lend_folder`) goes to every program, in its variable.
+    /// Starts the program for `role` with `env` and `extra`: arguments (shown in
+    /// the transcript) and folders its sandbox lets it read. The lent folder
+    /// (see `lend_folder`) goes to every program, in its variable.
+    pub async fn start_with(&mut self, role: Role, env: &[(&str, String)], extra: Extra) -> Flow {
         let lent: Vec<(&str, String)> = self
             .lent
             .as_ref()
@@ -185,18 +191,19 @@ impl Session {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), v.clone()))
             .collect();
-        let extra: String = env.iter().map(|(k, v)| format!(" {k}={v}")).collect();
-        let called = if args.is_empty() {
+        let shown: String = env.iter().map(|(k, v)| format!(" {k}={v}")).collect();
+        let called = if extra.args.is_empty() {
             String::new()
         } else {
-            format!(": {name} {}", args.join(" "))
+            format!(": {name} {}", extra.args.join(" "))
         };
         self.say(format!(
-            "[corretor] inicia o {name} com PORTA={port}{extra}{called}"
+            "[corretor] inicia o {name} com PORTA={port}{shown}{called}"
         ));
         let start = Start {
             env,
-            args,
+            args: &extra.args,
+            read: &extra.read,
             writable: &writable,
             stdin_piped: role == Role::Client,
             ..Start::default()
@@ -303,12 +310,17 @@ impl Session {
 
     /// Like [`Session::restart_server`], with extra variables in the environment.
     pub async fn restart_server_with_env(&mut self, env: &[(&str, String)]) -> Flow {
+        self.restart_server_with(env, Extra::default()).await
+    }
+
+    /// Like [`Session::restart_server_with_env`], with arguments and folders to read.
+    pub async fn restart_server_with(&mut self, env: &[(&str, String)], extra: Extra) -> Flow {
         self.stop(Role::Server).await;
         // The old listener must be gone, or the next connection could land in it.
         if let Some(port) = self.port {
             wire::wait_until_closed(port, self.deadline()).await;
         }
-        self.start_with_env(Role::Server, env).await
+        self.start_with(Role::Server, env, extra).await
     }
 
     /// Records that reproducing this step by hand takes `signal`, which the

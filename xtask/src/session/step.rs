@@ -63,6 +63,33 @@ impl Session {
         Stop::Failed
     }
 
+    /// Ends the current step as skipped: a tool it needs is not on this machine.
+    /// `why` says which and how to install it. The run goes on.
+    pub async fn skip(&mut self, why: String) -> Flow {
+        let Some(current) = self.current.take() else {
+            return Ok(());
+        };
+        self.trace(&format!("pulado: {why}"));
+        let step = &self.lab.steps[current.index];
+        let result = StepResult {
+            by_hand: ByHand::default(),
+            number: current.index + 1,
+            step,
+            status: Status::Skipped,
+            expected: Vec::new(),
+            received: Vec::new(),
+            notes: vec![Note {
+                code: "PULADO",
+                text: why,
+            }],
+            outputs: Vec::new(),
+            elapsed: current.started.elapsed(),
+        };
+        (self.on_step)(&result);
+        self.results.push(result);
+        Ok(())
+    }
+
     pub(super) async fn finish(&mut self, forced_failure: bool) -> Flow {
         let Some(mut current) = self.current.take() else {
             return Ok(());

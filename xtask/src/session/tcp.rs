@@ -30,6 +30,9 @@ pub struct Conn {
     faults: bool,
     /// Whose program is at the other end: a read watches it, in case it exits.
     peer: Role,
+    /// HTTP responses read whole on it (see `http`): a close after one of them
+    /// is a keep-alive defect, before any a missing response.
+    pub(super) responses: usize,
 }
 
 impl Conn {
@@ -44,6 +47,7 @@ impl Conn {
             _counted: None,
             faults: false,
             peer: Role::Server,
+            responses: 0,
         }
     }
 }
@@ -437,7 +441,7 @@ impl Session {
     /// while the connection stays open (a child it forked still holds it), no
     /// line can come any more, and waiting for the deadline would only hide
     /// that. `Err` says so, once what it wrote before exiting has been read.
-    async fn read_watching_peer(
+    pub(super) async fn read_watching_peer(
         &mut self,
         conn: &mut Conn,
         buf: &mut [u8],
