@@ -29,6 +29,7 @@ const AVISO_ENCERRANDO: &[u8] = b"Servidor encerrando\n";
 const PRAZO_DESPEDIDA: Duration = Duration::from_millis(500);
 
 // ANCHOR: registro
+// ANCHOR: tipos
 /// Um cliente conectado, do jeito que o encerramento precisa dele.
 struct Cliente {
     /// O lado de escrever, com cadeado: quem escreve segura o cadeado durante a
@@ -50,6 +51,7 @@ struct Clientes {
 }
 
 type Registro = Arc<Mutex<Clientes>>;
+// ANCHOR_END: tipos
 
 /// Trava um cadeado. Se uma thread entrou em pânico com ele na mão, o que ele
 /// guarda continua utilizável: cada operação o deixa consistente.
@@ -119,7 +121,9 @@ fn escutar(endereco: SocketAddr) -> io::Result<TcpListener> {
 
 // ANCHOR: aceitar
 /// O laço do `accept`: registra cada cliente e dá a ele uma thread.
+// ANCHOR: assinatura-aceitar
 fn aceitar(servidor: TcpListener, registro: Registro, limite: Duration) {
+// ANCHOR_END: assinatura-aceitar
     for id in 0u64.. {
         // `accept` devolve também o endereço do cliente: perguntar depois, com
         // `peer_addr`, falharia se ele já tivesse derrubado a conexão.
@@ -166,11 +170,13 @@ fn aceitar(servidor: TcpListener, registro: Registro, limite: Duration) {
 /// Põe a conexão no registro e devolve o escritor dela; `None` se o servidor já
 /// está encerrando. Olhar a marca e inscrever acontecem com o mesmo cadeado na mão:
 /// ou o encerramento encontra este cliente no registro, ou o cliente encontra a marca.
+// ANCHOR: assinatura-inscrever
 fn inscrever(
     id: u64,
     conexao: &TcpStream,
     registro: &Registro,
 ) -> io::Result<Option<Arc<Mutex<TcpStream>>>> {
+// ANCHOR_END: assinatura-inscrever
     let escritor = Arc::new(Mutex::new(conexao.try_clone()?));
     let cliente = Cliente {
         escritor: Arc::clone(&escritor),
@@ -247,7 +253,9 @@ fn responder(escritor: &Mutex<TcpStream>, linha: &[u8]) -> io::Result<()> {
 // ANCHOR: encerrar
 /// Marca o encerramento e despede todos os clientes conectados, sem ficar à mercê de
 /// nenhum.
+// ANCHOR: assinatura-encerrar
 fn encerrar(registro: &Registro) {
+// ANCHOR_END: assinatura-encerrar
     let conectados = {
         let mut clientes = trancar(registro);
         clientes.encerrando = true;
@@ -281,7 +289,9 @@ fn encerrar(registro: &Registro) {
 }
 
 /// Envia `Servidor encerrando\n` e fecha a conexão, sem nunca esperar pelo cliente.
+// ANCHOR: assinatura-despedir
 fn despedir(mut conexao: &TcpStream) {
+// ANCHOR_END: assinatura-despedir
     // Sem bloqueio, uma escrita que não cabe no buffer falha na hora em vez de
     // esperar o cliente ler. O aviso é curto e quase sempre cabe. A opção vale para o
     // socket, não só para esta cópia: a leitura da thread do cliente também deixa de
