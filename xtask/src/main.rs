@@ -122,6 +122,13 @@ enum BenchWhat {
         #[arg(long, default_value_t = rede::DEFAULT_JOIN_BUDGET_S)]
         prazo: u64,
     },
+    /// Pedido e resposta por UDP (lab 06) × por TCP (lab 02), lado a lado; escreve a
+    /// tabela do capítulo "UDP: mensagens sem conexão" (também roda no `bench` sem subcomando).
+    Udp {
+        /// A pasta `src` do livro, onde vai a tabela.
+        #[arg(long, default_value = rede::DEFAULT_BOOK_SRC)]
+        livro: std::path::PathBuf,
+    },
     /// Corrige uma turma gerada (soluções e pontos de partida) e separa compilar de avaliar.
     Turma {
         /// Quantas entregas.
@@ -356,6 +363,17 @@ fn main() -> ExitCode {
                     prazo,
                 }),
         } => run_bench_network(&root, clientes, livro, prazo),
+        Command::Bench {
+            what: Some(BenchWhat::Udp { livro }),
+        } => {
+            let machine = rede::Machine::read(xtask::limits::raise_open_files());
+            println!(
+                "Máquina: {}; data: {}.",
+                machine.describe_short(),
+                machine.date
+            );
+            xtask::bench::udp::run(&root, &root.join(livro), &machine)
+        }
         Command::Bench {
             what: Some(BenchWhat::Turma { students, jobs }),
         } => {

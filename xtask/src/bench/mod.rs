@@ -4,7 +4,9 @@
 //! - [`rede`]: the default. The solutions side by side on this machine: lab 03's
 //!   chat (threads) against lab 05's (tokio), and lab 02's echo against a server
 //!   that treats each read as a message. Prints a table, writes the SVG chart and
-//!   the results page the "Threads vs async" chapter shows.
+//!   the results page the "Threads vs async" chapter shows; then [`udp`].
+//! - [`udp`]: lab 06's UDP request-reply against lab 02's TCP one, the table of
+//!   the UDP chapter (`bench udp` runs only this).
 //! - [`turma`]: a class of N submissions × every lab, compile time vs grade time.
 //! - [`isolamento`]: the sandbox's cost: set-up per program, and a class graded
 //!   with and without it.
@@ -18,5 +20,6 @@ pub mod rede;
 pub mod servidor;
 pub mod svg;
 pub mod turma;
+pub mod udp;
 
 pub use turma::class;

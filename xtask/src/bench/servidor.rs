@@ -68,7 +68,49 @@ pub struct Running {
 impl Running {
     /// Starts `path` with `PORTA` set and waits until it accepts connections.
     pub async fn start(path: &Path) -> Result<Running, String> {
-        let port = wire::free_port().map_err(|e| format!("sem porta livre: {e}"))?;
+        let running = Running::spawn(path, wire::free_port())?;
+        // The probe connection is closed at once; chat servers see a visitor
+        // that never gave a nickname, which costs them nothing.
+        match wire::dial(running.port, Instant::now() + Duration::from_secs(10)).await {
+            Dial::Connected(_) => Ok(running),
+            Dial::GaveUp(e) => Err(format!(
+                "{} não aceitou conexões: {}",
+                path.display(),
+                wire::describe_error(&e)
+            )),
+        }
+    }
+
+    /// Starts lab 06's UDP server and waits until it answers a datagram: there is
+    /// no connection to wait for, so the probe is a request (`0 ECO pronto?`),
+    /// sent again until the reply comes.
+    pub async fn start_udp(path: &Path) -> Result<Running, String> {
+        let running = Running::spawn(path, wire::free_udp_port())?;
+        let probe = tokio::net::UdpSocket::bind(wire::loopback(0))
+            .await
+            .map_err(|e| format!("não consegui abrir um socket UDP: {e}"))?;
+        let _ = probe.connect(wire::loopback(running.port)).await;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut buffer = [0u8; 64];
+        while Instant::now() < deadline {
+            let _ = probe.send(b"0 ECO pronto?").await;
+            let this_try = Instant::now() + Duration::from_millis(100);
+            loop {
+                match tokio::time::timeout_at(this_try, probe.recv(&mut buffer)).await {
+                    Ok(Ok(len)) if buffer[..len] == *b"0 ECO pronto?" => return Ok(running),
+                    // "Port unreachable" (not listening yet) comes back at once, and
+                    // once per datagram: keep waiting until this try is over.
+                    Ok(_) => continue,
+                    Err(_) => break,
+                }
+            }
+        }
+        Err(format!("{} não respondeu por UDP", path.display()))
+    }
+
+    /// Spawns `path` with `PORTA=<port>`, sandboxed like every program under test.
+    fn spawn(path: &Path, port: std::io::Result<u16>) -> Result<Running, String> {
+        let port = port.map_err(|e| format!("sem porta livre: {e}"))?;
         let mut command = Command::new(path);
         command
             .env("PORTA", port.to_string())
@@ -106,21 +148,11 @@ impl Running {
         if let Some(sandbox) = &mut sandbox {
             sandbox.spawned();
         }
-        let running = Running {
+        Ok(Running {
             child,
             port,
             _sandbox: sandbox,
-        };
-        // The probe connection is closed at once; chat servers see a visitor
-        // that never gave a nickname, which costs them nothing.
-        match wire::dial(port, Instant::now() + Duration::from_secs(10)).await {
-            Dial::Connected(_) => Ok(running),
-            Dial::GaveUp(e) => Err(format!(
-                "{} não aceitou conexões: {}",
-                path.display(),
-                wire::describe_error(&e)
-            )),
-        }
+        })
     }
 
     /// The server's resident memory and thread count, from `/proc` (Linux).
