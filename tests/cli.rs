@@ -118,6 +118,24 @@ fn laboratorio_inexistente() {
     );
 }
 
+/// `cargo run` as the command under test cannot build inside the sandbox: the
+/// grader says so before starting anything, and how to give it the binary.
+#[test]
+fn cargo_run_no_comando_e_recusado_com_explicacao() {
+    let (code, out, err) = run(&[
+        "check",
+        "02",
+        "--server-cmd",
+        "cargo run -q -p echo-solucao --bin servidor",
+    ]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("começa com `cargo`") && err.contains("target/debug/"),
+        "{err}"
+    );
+    assert!(!out.contains("Compilando"), "não deveria começar: {out}");
+}
+
 /// `list` shows every lab and every step.
 #[test]
 fn list_mostra_laboratorios_e_passos() {

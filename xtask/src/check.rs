@@ -137,6 +137,27 @@ pub fn load_expected(root: &Path, lab: &Lab) -> Result<Expected, CheckError> {
 }
 
 /// Builds (when needed) and grades one lab. `on_step` sees each step as it ends;
+/// Whether a `--server-cmd`/`--client-cmd` command starts with `cargo`
+/// (after any `VAR=valor` or `env`): inside the sandbox cargo cannot build, as
+/// it would write to `target/` and read rustup's settings in the home folder,
+/// so `cargo run` there fails with a "Permission denied" that teaches nothing.
+pub fn runs_cargo(command: &str) -> bool {
+    command
+        .split_whitespace()
+        .find(|word| !word.contains('=') && *word != "env")
+        .is_some_and(|first| Path::new(first).file_name() == Some("cargo".as_ref()))
+}
+
+/// What to say when [`runs_cargo`]: build first, then give the binary.
+pub fn cargo_in_command_advice(flag: &str) -> String {
+    format!(
+        "o comando de {flag} começa com `cargo`, e o corretor roda o comando isolado, numa \
+         pasta só dele: ali o cargo não pode compilar (escreveria em target/). Compile \
+         antes e passe o executável, por exemplo: `cargo build -p echo-solucao --example \
+         servidor_por_leitura` e depois `{flag} target/debug/examples/servidor_por_leitura`."
+    )
+}
+
 /// `before_run` is called once the build is done, before the first step.
 pub async fn grade(
     root: &Path,
@@ -323,4 +344,18 @@ async fn run_parts(session: &mut Session, lab: &Lab) -> crate::session::Flow {
         (lab.client)(session).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn recognizes_a_command_that_runs_cargo() {
+        assert!(super::runs_cargo(
+            "cargo run -q -p echo-solucao --bin servidor"
+        ));
+        assert!(super::runs_cargo("RUST_LOG=1 env ~/.cargo/bin/cargo run"));
+        assert!(!super::runs_cargo("python3 servidor.py"));
+        assert!(!super::runs_cargo("target/debug/examples/cargo_fake"));
+        assert!(!super::runs_cargo("   "));
+    }
 }

@@ -43,6 +43,7 @@ pub mod compile;
 pub mod faults;
 pub mod files;
 pub mod grade;
+pub mod lab;
 pub mod labs;
 pub mod learner;
 #[cfg(unix)]

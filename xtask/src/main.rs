@@ -455,6 +455,15 @@ fn run_check(args: CheckArgs, root: &std::path::Path) -> ExitCode {
     } else {
         Variant::Starter
     };
+    for (flag, command) in [
+        ("--server-cmd", &args.server_cmd),
+        ("--client-cmd", &args.client_cmd),
+    ] {
+        let Some(command) = command else { continue };
+        if xtask::sandbox::enabled() && xtask::check::runs_cargo(command) {
+            return usage_error(&xtask::check::cargo_in_command_advice(flag));
+        }
+    }
     let mut target = Target::of(variant);
     target.server_cmd = args.server_cmd;
     target.client_cmd = args.client_cmd;

@@ -12,9 +12,180 @@ use std::pin::Pin;
 use tokio::io::AsyncWriteExt;
 use tokio::time::Instant;
 
-use crate::catalog::Role;
+use crate::lab::{Lab, Role, Step, join_steps};
 use crate::session::{Conn, Flow, Session};
 use crate::wire::Ending;
+
+/// Lab entry for the catalogue ([`crate::catalog::LABS`]).
+pub const LAB: Lab = Lab {
+    number: "03",
+    dir: "03-chat",
+    title: "Servidor de chat com threads e cliente de chat",
+    chapters: &["03-chat/servidor-chat.md", "03-chat/cliente-chat.md"],
+    server,
+    client,
+    server_runs_forever: true,
+    steps: &join_steps::<16>(&[&ROOM_STEPS, &CLIENT_STEPS]),
+};
+
+/// The chat's server steps, shared by lab 03 (threads) and lab 05 (tokio): the
+/// protocol is the same, so the hints point to where lab 03 teaches it.
+pub const ROOM_STEPS: [Step; 11] = [
+    Step {
+        id: "entrar",
+        role: Role::Server,
+        title: "o servidor pede APELIDO e responde \"Conectado ao servidor!\"",
+        hint: "Ao aceitar, envie `APELIDO\\n`, leia a resposta e, se o apelido servir, \
+                   envie `Conectado ao servidor!\\n` a quem chegou.",
+        book: "03-chat/servidor-chat.md#apelido",
+        required: true,
+    },
+    Step {
+        id: "entrada-anunciada",
+        role: Role::Server,
+        title: "quem já está na sala recebe \"<apelido> entrou no chat!\"",
+        hint: "Os clientes conectados ficam numa sala compartilhada \
+                   (`Arc<Mutex<Sala>>`); ao entrar alguém, difunda `<apelido> entrou no \
+                   chat!\\n` para todos os outros.",
+        book: "03-chat/servidor-chat.md#estado-compartilhado",
+        required: true,
+    },
+    Step {
+        id: "mensagem",
+        role: Role::Server,
+        title: "uma linha chega aos outros como \"<apelido>: <texto>\", não ao remetente",
+        hint: "Cada linha recebida vira `<apelido>: <texto>\\n` na fila de todos os \
+                   outros membros; quem enviou não recebe a própria linha de volta.",
+        book: "03-chat/servidor-chat.md#difusao",
+        required: true,
+    },
+    Step {
+        id: "nome-pelo-servidor",
+        role: Role::Server,
+        title: "o nome é posto pelo servidor: ninguém fala em nome de outro",
+        hint: "Não confie no texto do cliente para saber quem fala: use o apelido que o \
+                   servidor guardou para aquela conexão (bia enviando `ana: oi` aparece \
+                   como `bia: ana: oi`).",
+        book: "03-chat/servidor-chat.md#difusao",
+        required: true,
+    },
+    Step {
+        id: "saida-limpa",
+        role: Role::Server,
+        title: "quem fecha a conexão gera \"<apelido> saiu do chat!\" para os outros",
+        hint: "Quando a leitura chega ao fim (EOF), tire o cliente da sala e difunda \
+                   `<apelido> saiu do chat!\\n`.",
+        book: "03-chat/servidor-chat.md#saida",
+        required: true,
+    },
+    Step {
+        id: "saida-abrupta",
+        role: Role::Server,
+        title: "quem cai sem se despedir (reset) também gera o aviso de saída",
+        hint: "Uma conexão derrubada faz a leitura devolver um erro, não EOF. Trate os \
+                   dois do mesmo jeito: a saída acontece depois do laço, seja qual for o \
+                   motivo.",
+        book: "03-chat/servidor-chat.md#saida",
+        required: true,
+    },
+    Step {
+        id: "apelido-em-uso",
+        role: Role::Server,
+        title: "um apelido em uso recebe \"ERRO: <motivo>\" e a pergunta de novo",
+        hint: "Confira se o apelido está em uso com o cadeado da sala na mão, no mesmo \
+                   momento em que o insere; se estiver, envie `ERRO: <motivo>\\n` e \
+                   pergunte `APELIDO\\n` de novo.",
+        book: "03-chat/servidor-chat.md#apelido",
+        required: true,
+    },
+    Step {
+        id: "apelido-invalido",
+        role: Role::Server,
+        title: "apelido vazio, com espaço ou com mais de 32 caracteres é recusado",
+        hint: "O apelido tem de 1 a 32 caracteres, sem espaços. Recuse os outros com \
+                   `ERRO: <motivo>\\n` e pergunte de novo.",
+        book: "03-chat/servidor-chat.md#apelido",
+        required: true,
+    },
+    Step {
+        id: "vinte-clientes",
+        role: Role::Server,
+        title: "20 clientes: cada linha chega a cada outro uma vez, em ordem",
+        hint: "Cada cliente precisa da sua thread, e cada linha deve entrar na fila de \
+                   todos os outros exatamente uma vez, na ordem em que foi lida.",
+        book: "03-chat/servidor-chat.md#threads",
+        required: true,
+    },
+    Step {
+        id: "cliente-lento",
+        role: Role::Server,
+        title: "um cliente que nunca lê não impede os outros de receber",
+        hint: "Em `difundir`, use `try_send`, nunca `send`: numa fila cheia, `send` \
+                   espera com o cadeado na mão. Quem der `Err` ficou para trás: \
+                   desconecte-o. E nunca escreva no socket de um cliente com o cadeado na \
+                   mão: para isso existem a fila e a thread escritora.",
+        book: "03-chat/servidor-chat.md#cliente-lento",
+        required: true,
+    },
+    Step {
+        id: "linha-grande-demais",
+        role: Role::Server,
+        title: "uma linha de mais de 64 KiB fecha a conexão de quem a enviou",
+        hint: "Leia cada linha com limite (`take(64 KiB + 1)` antes de `read_until`); \
+                   se passar, encerre a conexão daquele cliente, que sai da sala.",
+        book: "03-chat/servidor-chat.md#limite-de-linha",
+        required: true,
+    },
+];
+
+/// Lab 03's client steps (two threads).
+pub const CLIENT_STEPS: [Step; 5] = [
+    Step {
+        id: "cliente-apelido",
+        role: Role::Client,
+        title: "o cliente pede o apelido, responde APELIDO e mostra a confirmação",
+        hint: "Leia o apelido do teclado antes de conectar; quando o servidor enviar \
+                   `APELIDO`, responda com ele; imprima `Conectado ao servidor!`.",
+        book: "03-chat/cliente-chat.md#apelido",
+        required: true,
+    },
+    Step {
+        id: "cliente-recebe",
+        role: Role::Client,
+        title: "o que chega é impresso na hora, mesmo sem nada digitado",
+        hint: "Uma thread fica só recebendo e imprimindo, enquanto a principal espera o \
+                   teclado. Com uma thread só, nada aparece até a pessoa digitar.",
+        book: "03-chat/cliente-chat.md#duas-threads",
+        required: true,
+    },
+    Step {
+        id: "cliente-envia",
+        role: Role::Client,
+        title: "o que se digita é enviado como está (o servidor põe o nome)",
+        hint: "Envie a linha digitada com `\\n` e sem o apelido na frente: quem escreve \
+                   o nome é o servidor.",
+        book: "03-chat/cliente-chat.md#enviar",
+        required: true,
+    },
+    Step {
+        id: "cliente-sair",
+        role: Role::Client,
+        title: "o fim da entrada fecha a conexão e imprime \"Conexão encerrada\"",
+        hint: "Quando a leitura do teclado devolver 0 bytes (Ctrl-D), feche a conexão \
+                   (`shutdown`), imprima `Conexão encerrada` e termine.",
+        book: "03-chat/cliente-chat.md#sair",
+        required: true,
+    },
+    Step {
+        id: "cliente-apelido-em-uso",
+        role: Role::Client,
+        title: "diante de \"ERRO: ...\", o cliente mostra o erro e pede outro apelido",
+        hint: "Se o servidor responder `ERRO: ...`, imprima a linha, leia outro apelido \
+                   do teclado e envie-o quando vier `APELIDO` de novo.",
+        book: "03-chat/cliente-chat.md#apelido",
+        required: true,
+    },
+];
 
 pub fn server(s: &mut Session) -> Pin<Box<dyn Future<Output = Flow> + '_>> {
     Box::pin(servidor(s))

@@ -9,8 +9,135 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use crate::catalog::Role;
+use crate::lab::{Lab, Role, Step};
 use crate::session::{Conn, Flow, Session};
+
+/// Lab entry for the catalogue ([`crate::catalog::LABS`]).
+pub const LAB: Lab = Lab {
+    number: "02",
+    dir: "02-echo",
+    title: "Servidor echo e cliente echo",
+    chapters: &["02-echo/servidor-echo.md", "02-echo/cliente-echo.md"],
+    server,
+    client,
+    server_runs_forever: true,
+    steps: &[
+        Step {
+            id: "uma-linha",
+            role: Role::Server,
+            title: "uma linha é respondida com \"Echo: <linha>\"",
+            hint: "Para cada linha recebida (terminada em `\\n`), responda `Echo: ` + a \
+                   linha + `\\n`, numa única chamada a `write_all`.",
+            book: "02-echo/servidor-echo.md#protocolo",
+            required: true,
+        },
+        Step {
+            id: "varias-linhas",
+            role: Role::Server,
+            title: "várias linhas na mesma conexão, respondidas em ordem",
+            hint: "Depois de responder uma linha, continue lendo a mesma conexão: um laço \
+                   sobre `leitor.lines()` atende todas, na ordem em que chegam.",
+            book: "02-echo/servidor-echo.md#linhas",
+            required: true,
+        },
+        Step {
+            id: "segundo-cliente",
+            role: Role::Server,
+            title: "um segundo cliente é atendido depois que o primeiro sai",
+            hint: "Quando um cliente fecha a conexão, `lines()` termina: volte ao `accept` \
+                   (o laço `for conexao in servidor.incoming()`) em vez de encerrar o \
+                   programa.",
+            book: "02-echo/servidor-echo.md#varios-clientes",
+            required: true,
+        },
+        Step {
+            id: "linha-longa",
+            role: Role::Server,
+            title: "uma linha de mais de 64 KiB volta inteira, numa resposta só",
+            hint: "Uma leitura traz no máximo o tamanho do buffer: a linha longa chega em \
+                   muitos pedaços. Junte os bytes até o `\\n` (`BufRead::lines` ou \
+                   `read_line`) antes de responder.",
+            book: "02-echo/servidor-echo.md#linha-longa",
+            required: true,
+        },
+        Step {
+            id: "um-byte-por-vez",
+            role: Role::Server,
+            title: "uma linha enviada um byte por vez, com um caractere UTF-8 cortado",
+            hint: "Os bytes podem chegar um a um, e um caractere como `ç` (2 bytes) pode vir \
+                   partido entre duas leituras. Só converta para texto a linha inteira, \
+                   depois do `\\n`.",
+            book: "02-echo/servidor-echo.md#um-byte-por-vez",
+            required: true,
+        },
+        Step {
+            id: "utf8-invalido",
+            role: Role::Server,
+            title: "bytes que não são UTF-8 não derrubam o servidor",
+            hint: "Um cliente que envia bytes inválidos gera um erro na leitura daquela \
+                   conexão. Trate o erro de `atender` (mostre e siga em frente) em vez de \
+                   deixá-lo encerrar o `main`.",
+            book: "02-echo/servidor-echo.md#utf8",
+            required: true,
+        },
+        Step {
+            id: "desconexao-abrupta",
+            role: Role::Server,
+            title: "clientes que somem no meio (reset, broken pipe) não derrubam o servidor",
+            hint: "Ler de uma conexão derrubada dá `ConnectionReset`; escrever nela dá \
+                   `BrokenPipe`. São erros daquele cliente: encerre só a conversa com ele e \
+                   volte ao `accept`.",
+            book: "02-echo/servidor-echo.md#desconexoes",
+            required: true,
+        },
+        Step {
+            id: "simultaneos",
+            role: Role::Server,
+            title: "dois clientes conectados ao mesmo tempo",
+            hint: "Enquanto o servidor conversa com um cliente, o outro espera na fila do \
+                   `accept`. Atenda cada conexão numa thread (`std::thread::spawn`) e o laço \
+                   volta logo a aceitar.",
+            book: "02-echo/servidor-echo.md#simultaneos",
+            required: false,
+        },
+        Step {
+            id: "cliente-envia",
+            role: Role::Client,
+            title: "o cliente envia a linha digitada e imprime \"Resposta: Echo: ...\"",
+            hint: "Leia uma linha do teclado, envie-a terminada em `\\n`, leia a resposta até \
+                   o `\\n` (`read_line`) e imprima `Resposta: ` + a resposta.",
+            book: "02-echo/cliente-echo.md#laco",
+            required: true,
+        },
+        Step {
+            id: "cliente-varias",
+            role: Role::Client,
+            title: "o cliente continua: várias linhas, várias respostas",
+            hint: "O envio e a leitura da resposta ficam dentro de um laço, que só termina \
+                   com `sair` ou com o fim da entrada.",
+            book: "02-echo/cliente-echo.md#laco",
+            required: true,
+        },
+        Step {
+            id: "cliente-sair",
+            role: Role::Client,
+            title: "\"sair\" fecha a conexão, imprime \"Conexão encerrada\" e termina",
+            hint: "Ao ler `sair`, saia do laço sem enviar a palavra, feche a conexão e \
+                   imprima `Conexão encerrada`.",
+            book: "02-echo/cliente-echo.md#sair",
+            required: true,
+        },
+        Step {
+            id: "cliente-fim-da-entrada",
+            role: Role::Client,
+            title: "o fim da entrada (Ctrl-D) também encerra",
+            hint: "`read_line` devolve 0 bytes quando a entrada acaba (Ctrl-D no terminal, ou \
+                   o fim de um arquivo): trate isso como `sair`.",
+            book: "02-echo/cliente-echo.md#sair",
+            required: true,
+        },
+    ],
+};
 
 pub fn server(s: &mut Session) -> Pin<Box<dyn Future<Output = Flow> + '_>> {
     Box::pin(servidor(s))

@@ -14,12 +14,146 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::time::Instant;
 
-use crate::catalog::Role;
+use crate::lab::{Lab, Role, Step};
 use crate::labs::echo::{diagnose_pieces, round_trip, serve_one_line, vanishing_clients};
 use crate::process::Signal;
 use crate::session::{Conn, Flow, Session, seconds_text};
 use crate::transcript::escape;
 use crate::wire::{self, Ending};
+
+/// Lab entry for the catalogue ([`crate::catalog::LABS`]).
+pub const LAB: Lab = Lab {
+    number: "04",
+    dir: "04-robusto",
+    title: "Servidor robusto: dicas, boas práticas e solução de problemas",
+    chapters: &["04-robusto/dicas.md", "04-robusto/problemas.md"],
+    server,
+    client,
+    server_runs_forever: true,
+    steps: &[
+        Step {
+            id: "eco",
+            role: Role::Server,
+            title: "o protocolo do laboratório 02 continua: cada linha volta como \"Echo: ...\"",
+            hint: "O ponto de partida já é o servidor echo: responda cada linha com \
+                   `Echo: <linha>\\n`, numa só escrita.",
+            book: "04-robusto/dicas.md#protocolo",
+            required: true,
+        },
+        Step {
+            id: "muitos-clientes",
+            role: Role::Server,
+            title: "50 clientes conectados ao mesmo tempo são todos atendidos",
+            hint: "Atenda cada conexão numa thread própria e volte logo ao `accept`; uma fila \
+                   de espera (backlog) generosa no `listen` evita recusas numa rajada.",
+            book: "04-robusto/dicas.md#muitos-clientes",
+            required: true,
+        },
+        Step {
+            id: "um-byte-por-vez",
+            role: Role::Server,
+            title: "uma linha que chega um byte por vez recebe uma resposta só",
+            hint: "Junte os bytes até o `\\n` (`read_until`) antes de responder: uma leitura \
+                   não é uma mensagem.",
+            book: "04-robusto/problemas.md#dados-incompletos",
+            required: true,
+        },
+        Step {
+            id: "meia-conexao",
+            role: Role::Server,
+            title: "o cliente fecha só a escrita: o servidor responde tudo e fecha",
+            hint: "EOF na leitura quer dizer \"não vou enviar mais\", não \"sumi\": responda o \
+                   que chegou, inclusive um último pedaço sem `\\n`, e só então feche.",
+            book: "04-robusto/dicas.md#meia-conexao",
+            required: true,
+        },
+        Step {
+            id: "desconexoes",
+            role: Role::Server,
+            title: "clientes que somem (reset, broken pipe) não derrubam o servidor",
+            hint: "Um erro de leitura ou de escrita encerra só a conversa com aquele cliente: \
+                   trate o `Err` (nada de `unwrap`) e volte a atender os outros.",
+            book: "04-robusto/problemas.md#broken-pipe",
+            required: true,
+        },
+        Step {
+            id: "reinicio-mesma-porta",
+            role: Role::Server,
+            title: "derrubado com clientes conectados, volta na mesma porta na hora (SO_REUSEADDR)",
+            hint: "As conexões antigas ficam em TIME_WAIT por cerca de um minuto; sem \
+                   SO_REUSEADDR, o `bind` falha com \"Address already in use\". Crie o \
+                   socket com socket2 e chame `set_reuse_address(true)` antes do `bind`.",
+            book: "04-robusto/dicas.md#reuseaddr",
+            required: true,
+        },
+        Step {
+            id: "tempo-limite",
+            role: Role::Server,
+            title: "quem fica calado além de TEMPO_LIMITE_MS recebe \"Tempo esgotado\" e sai",
+            hint: "Leia o limite de `TEMPO_LIMITE_MS` (padrão 30000), aplique-o com \
+                   `set_read_timeout` e, quando a leitura desistir (WouldBlock ou TimedOut), \
+                   envie `Tempo esgotado\\n` e feche só aquela conexão.",
+            book: "04-robusto/dicas.md#tempo-limite",
+            required: true,
+        },
+        Step {
+            id: "encerra-no-sigterm",
+            role: Role::Server,
+            title: "com SIGTERM, avisa \"Servidor encerrando\" a cada cliente e sai com 0 em 2 s",
+            hint: "Capture SIGTERM e SIGINT com signal-hook; ao chegar um deles, pare de \
+                   aceitar, envie `Servidor encerrando\\n` a cada cliente conectado, feche \
+                   as conexões e termine com código 0.",
+            book: "04-robusto/dicas.md#encerramento",
+            required: true,
+        },
+        Step {
+            id: "encerra-no-ctrl-c",
+            role: Role::Server,
+            title: "com Ctrl-C (SIGINT), o mesmo encerramento educado",
+            hint: "Ctrl-C no terminal envia SIGINT: registre-o junto com SIGTERM e trate os \
+                   dois do mesmo jeito.",
+            book: "04-robusto/dicas.md#encerramento",
+            required: true,
+        },
+        Step {
+            id: "cliente-eco",
+            role: Role::Client,
+            title: "o cliente echo continua: envia o que se digita e imprime a resposta",
+            hint: "O ponto de partida já é o cliente echo: envie cada linha, imprima \
+                   `Resposta: ...` e termine com `sair` imprimindo `Conexão encerrada`.",
+            book: "04-robusto/dicas.md#erros-do-cliente",
+            required: true,
+        },
+        Step {
+            id: "cliente-recusado",
+            role: Role::Client,
+            title: "sem servidor: \"Erro: ...\" na saída de erro e código de saída 2",
+            hint: "Trate o `Err` de `TcpStream::connect` com `ErrorKind::ConnectionRefused`: \
+                   uma linha `Erro: ...` em pt-BR no stderr e `ExitCode::from(2)`, sem pânico.",
+            book: "04-robusto/problemas.md#connection-refused",
+            required: true,
+        },
+        Step {
+            id: "cliente-tempo-esgotado",
+            role: Role::Client,
+            title: "servidor mudo: desiste após TEMPO_LIMITE_MS com \"Erro: ...\" e código 3",
+            hint: "Use `set_read_timeout` com o limite de `TEMPO_LIMITE_MS`; quando a leitura \
+                   desistir (WouldBlock ou TimedOut), escreva `Erro: ...` e saia com 3.",
+            book: "04-robusto/problemas.md#tempo-esgotado",
+            required: true,
+        },
+        Step {
+            id: "cliente-servidor-caiu",
+            role: Role::Client,
+            title: "o servidor fecha no meio: \"Erro: ...\" e código 4",
+            hint: "Uma leitura que devolve 0 bytes antes da resposta (EOF), ou um erro de \
+                   conexão reiniciada/broken pipe, quer dizer conexão perdida: `Erro: ...` \
+                   e código 4.",
+            book: "04-robusto/dicas.md#erros-do-cliente",
+            required: true,
+        },
+    ],
+};
 
 pub fn server(s: &mut Session) -> Pin<Box<dyn Future<Output = Flow> + '_>> {
     Box::pin(servidor(s))

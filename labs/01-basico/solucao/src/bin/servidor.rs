@@ -45,7 +45,8 @@ fn servir() -> std::io::Result<()> {
 
     // ANCHOR: fechar
     // Em Rust não há `close()`: o socket fecha quando sai de escopo. `drop` deixa isso
-    // explícito, e o cliente recebe o fim da conexão (EOF).
+    // explícito. O sistema envia um FIN, e o cliente, depois dos últimos bytes, lê o
+    // fim da conexão (EOF).
     drop(conexao);
     drop(servidor);
     // ANCHOR_END: fechar

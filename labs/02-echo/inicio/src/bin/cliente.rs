@@ -26,7 +26,8 @@ fn conversar() -> io::Result<()> {
     //       - 0 bytes lidos (fim da entrada) ou a linha `sair`: saia do laço;
     //       - senão, envie a linha terminada em `\n`, leia a resposta até o `\n`
     //         (`read_line` no leitor) e imprima `Resposta: <resposta sem o \n>`.
-    // TODO: ao sair do laço, feche a conexão e imprima `Conexão encerrada`.
+    // TODO: ao sair do laço, feche a conexão com `shutdown` (seção "Sair" do capítulo)
+    //       e imprima `Conexão encerrada`.
 
     println!("O cliente ainda não foi escrito: veja os TODO em src/bin/cliente.rs ({endereco}).");
     Ok(())

@@ -19,11 +19,14 @@ fn main() -> ExitCode {
     };
     println!("Servidor echo escutando em {endereco}");
 
-    // TODO: aceite conexões num laço (`servidor.incoming()`), para sempre, e chame
-    //       `atender` para cada uma. Se `atender` devolver erro, mostre-o com
-    //       `eprintln!` e continue: o erro de um cliente não pode derrubar o servidor.
-    // TODO (bônus): atenda cada cliente numa thread (`std::thread::spawn`), para que
-    //       dois clientes possam conversar ao mesmo tempo.
+    // Os TODO seguem a ordem do capítulo: comece pelo 1, em `atender`, mais abaixo.
+    // TODO 2 (seção "Um cliente depois do outro"): aceite conexões num laço
+    //       (`servidor.incoming()`), para sempre, e chame `atender` para cada uma. Se
+    //       `atender` devolver erro, mostre-o com `eprintln!` e continue: o erro de um
+    //       cliente não pode derrubar o servidor.
+    // TODO 3 (bônus, seção "Dois clientes ao mesmo tempo"): atenda cada cliente numa
+    //       thread (`std::thread::spawn`), para que dois clientes possam conversar ao
+    //       mesmo tempo.
     let _ = servidor;
     println!("O servidor ainda não foi escrito: veja os TODO em src/bin/servidor.rs.");
     ExitCode::SUCCESS
@@ -32,9 +35,9 @@ fn main() -> ExitCode {
 /// Conversa com um cliente até ele fechar a conexão.
 #[allow(dead_code)] // apague esta linha quando o laço do `main` chamar `atender`
 fn atender(conexao: TcpStream) -> std::io::Result<()> {
-    // TODO: crie um escritor com `conexao.try_clone()?` e um leitor com
-    //       `std::io::BufReader::new(conexao)`.
-    // TODO: para cada linha de `leitor.lines()` (precisa de `use std::io::BufRead;`),
+    // TODO 1 (seção "Uma linha de cada vez"): crie um escritor com
+    //       `conexao.try_clone()?` e um leitor com `std::io::BufReader::new(conexao)`.
+    //       Para cada linha de `leitor.lines()` (precisa de `use std::io::BufRead;`),
     //       responda `Echo: <linha>\n` com um único `write_all`.
     //       Cuidado: um `read` pode trazer meia linha, ou várias. `lines()` resolve.
     let _ = conexao;

@@ -33,10 +33,14 @@ fn conversar() -> io::Result<()> {
     // ANCHOR: laco
     let mut teclado = io::stdin().lock();
     loop {
+        // ANCHOR: convite
         if interativo {
             print!("Digite uma mensagem (ou \"sair\" para terminar): ");
+            // `print!` não termina a linha: sem o `flush`, o convite ficaria
+            // guardado na saída padrão enquanto o programa espera o teclado.
             io::stdout().flush()?;
         }
+        // ANCHOR_END: convite
         let mut mensagem = String::new();
         // 0 bytes lidos: o fim da entrada (Ctrl-D, ou a entrada de outro programa acabou).
         if teclado.read_line(&mut mensagem)? == 0 {
@@ -59,7 +63,10 @@ fn conversar() -> io::Result<()> {
     // ANCHOR_END: laco
 
     // ANCHOR: encerrar
-    // Fecha o nosso lado de escrita: o servidor recebe EOF e encerra a conversa.
+    // `shutdown` age no socket, que o `leitor` também usa, e não só neste
+    // identificador. `Both` encerra os dois sentidos: envia o FIN (o servidor lê
+    // EOF e encerra a conversa) e fecha a nossa leitura, pois não esperamos mais
+    // nada. Acontece agora, antes do aviso abaixo, e não no fim da função.
     escritor.shutdown(std::net::Shutdown::Both)?;
     println!("Conexão encerrada");
     // ANCHOR_END: encerrar

@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use std::thread;
 // ANCHOR_END: usos
 
+// ANCHOR: main
 fn main() -> ExitCode {
     let endereco = echo_solucao::endereco();
     let servidor = match TcpListener::bind(endereco) {
@@ -29,10 +30,12 @@ fn main() -> ExitCode {
         match conexao {
             Ok(conexao) => {
                 thread::spawn(move || {
+                    // ANCHOR: um-cliente
                     // O erro de UM cliente encerra só a conversa com ele.
                     if let Err(erro) = atender(conexao) {
                         eprintln!("Conversa encerrada com erro: {erro}");
                     }
+                    // ANCHOR_END: um-cliente
                 });
             }
             Err(erro) => eprintln!("accept falhou: {erro}"),
@@ -41,6 +44,7 @@ fn main() -> ExitCode {
     // ANCHOR_END: laco
     ExitCode::SUCCESS
 }
+// ANCHOR_END: main
 
 // ANCHOR: atender
 /// Conversa com um cliente até ele fechar a conexão.
@@ -61,7 +65,9 @@ fn atender(conexao: TcpStream) -> std::io::Result<()> {
     // encerra esta conversa (e só ela).
     for linha in leitor.lines() {
         let linha = linha?;
-        // A resposta inteira num só `write_all`: uma mensagem, uma escrita.
+        // A resposta inteira num só `write_all`: uma mensagem, uma escrita. Três
+        // escritas pequenas seguidas (`Echo: `, a linha, o `\n`) esbarrariam no
+        // algoritmo de Nagle, e cada resposta poderia atrasar uns 40 ms.
         let resposta = format!("Echo: {linha}\n");
         escritor.write_all(resposta.as_bytes())?;
     }
