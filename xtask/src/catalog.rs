@@ -17,6 +17,7 @@ pub static LABS: &[Lab] = &[
     labs::chat::LAB,
     labs::robusto::LAB,
     labs::chat_async::LAB,
+    labs::udp::LAB,
 ];
 
 /// Finds a lab by number (`1`, `01`) or folder name (`01-basico`, `basico`).

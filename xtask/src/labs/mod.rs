@@ -8,3 +8,4 @@ pub mod chat;
 pub mod chat_async;
 pub mod echo;
 pub mod robusto;
+pub mod udp;

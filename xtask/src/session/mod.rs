@@ -9,8 +9,8 @@
 //!
 //! One file per kind of action: `step` (lifecycle and transcript), `programs`
 //! (the learner's processes), `tcp` (the grader's connections, as client and as
-//! server), `keyboard` (the learner's client's keyboard and screen). A new kind
-//! (datagrams, say) gets a file of its own.
+//! server), `udp` (the grader's datagram sockets and the bad network between the
+//! learner's programs), `keyboard` (the learner's client's keyboard and screen).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -82,6 +82,8 @@ pub struct ByHand {
     /// The most connections the grader held open at once in the step, counting
     /// those kept from earlier steps: one terminal with `nc` each.
     pub clients: usize,
+    /// The lab speaks UDP (lab 06): by hand, `nc -u`.
+    pub datagrams: bool,
 }
 
 /// Settings of one run.
@@ -159,6 +161,8 @@ pub struct Session {
     /// What the programs said on stderr about permission errors: what the
     /// sandbox denied them, in their own words (see `sandbox::denials_in`).
     denied: Vec<String>,
+    /// Whether the grader opened a UDP socket in this run (see `ByHand::datagrams`).
+    speaks_udp: bool,
 }
 
 fn slot(role: Role) -> usize {
@@ -175,9 +179,12 @@ mod keyboard;
 mod programs;
 mod step;
 mod tcp;
+mod udp;
 
+pub use keyboard::NextPrinted;
 pub use step::seconds_text;
 pub use tcp::Conn;
+pub use udp::{Arrival, Datagrams, MAX_DATAGRAM};
 
 impl Session {
     pub fn new(
@@ -204,6 +211,7 @@ impl Session {
             random_count: 0,
             results: Vec::new(),
             denied: Vec::new(),
+            speaks_udp: false,
             current: None,
             transcript: String::new(),
             started: Instant::now(),

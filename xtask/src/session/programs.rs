@@ -133,7 +133,6 @@ impl Session {
     /// Starts the program for `role` with `PORTA` and the variables in `env`
     /// (lab 04's `TEMPO_LIMITE_MS`), which the transcript shows.
     pub async fn start_with_env(&mut self, role: Role, env: &[(&str, String)]) -> Flow {
-        let name = role.label();
         let port = match self.choose_port() {
             Ok(port) => port,
             Err(why) => {
@@ -141,6 +140,13 @@ impl Session {
                 return Err(self.fail().await);
             }
         };
+        self.start_on_port(role, port, env).await
+    }
+
+    /// Starts the program for `role` with `PORTA=<port>`, another port than the
+    /// run's: lab 06's client talks to the bad network in front of the server.
+    pub async fn start_on_port(&mut self, role: Role, port: u16, env: &[(&str, String)]) -> Flow {
+        let name = role.label();
         if role == Role::Server && self.opts.fixed_port.is_some() && wire::port_in_use(port) {
             self.say(format!("[corretor] a porta {port} já está ocupada"));
             self.note(
@@ -294,6 +300,30 @@ impl Session {
                 "[corretor] não conseguiu enviar {}: o {name} já tinha terminado",
                 signal.name()
             ));
+        }
+    }
+
+    /// After the program for `role` exited, checks that its stderr has the line
+    /// `line`, exactly (lab 06's `Erro: sem resposta do servidor`).
+    pub async fn expect_stderr_line(&mut self, role: Role, line: &str) {
+        let name = role.label();
+        let Some(program) = self.programs[slot(role)].as_mut() else {
+            return;
+        };
+        program.flush_output(Duration::from_secs(1)).await;
+        let stderr = program.stderr.text();
+        let shown = crate::transcript::escape(line.as_bytes());
+        if stderr.lines().any(|l| l.trim_end_matches('\r') == line) {
+            self.say(format!("[{name}] escreveu {shown} na saída de erro"));
+        } else {
+            self.say(format!("[{name}] não escreveu {shown} na saída de erro"));
+            self.note(
+                "E-SAIDA-DIFERENTE",
+                format!(
+                    "O {name} deveria escrever a linha {shown} na saída de erro (`eprintln!`), \
+                     exatamente assim."
+                ),
+            );
         }
     }
 
