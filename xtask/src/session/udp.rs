@@ -559,7 +559,10 @@ impl Session {
                 } else {
                     other[..len].to_vec()
                 };
-                self.trace(&format!("[{who}] ← datagrama de {len} bytes de {from}"));
+                self.trace(&format!(
+                    "[{who}] ← {} ({len} bytes, de {from})",
+                    super::step::abbreviate(&escape(&bytes))
+                ));
                 (Some(who), Arrival::Datagram { bytes, from, at })
             }
             Err(error) if error.kind() == std::io::ErrorKind::ConnectionRefused => {
