@@ -215,7 +215,7 @@ fn cada_codigo_de_falha_tem_explicacao_no_livro() {
 #[test]
 fn partes_prontas_do_inicio_sao_as_da_solucao() {
     let root = comum::root();
-    for lab in ["03-chat", "05-chat-async"] {
+    for lab in ["03-chat", "05-chat-async", "07-arquivos"] {
         let solution = read(&root.join(format!("labs/{lab}/solucao/src/protocolo.rs")));
         let without_anchors: String = solution
             .lines()

@@ -240,8 +240,8 @@ fn check_all_em_junit_e_json() {
     assert_eq!(json["tests"].as_array().unwrap().len(), steps);
 }
 
-/// `cargo xtask bench rede` at a tiny size writes the chart and the results page
-/// the book shows, with one row per server and numbers in them. Only the output's
+/// `cargo xtask bench rede` at a tiny size writes the chart and the results pages
+/// the book shows (lab 05's and lab 08's), with one row per server and numbers in them. Only the output's
 /// shape is checked: how fast anything ran is the benchmark's business, not a test's.
 #[test]
 fn bench_rede_escreve_grafico_e_tabela() {
@@ -272,6 +272,12 @@ fn bench_rede_escreve_grafico_e_tabela() {
     let chart = std::fs::read_to_string(book.join("imagens/bench-chat.svg")).unwrap();
     // Two servers × one size × three panels.
     assert_eq!(chart.matches("<circle").count(), 6, "{chart}");
+    // Lab 08 with keep-alive and without, in the same run: every answer right.
+    let http = std::fs::read_to_string(book.join("08-http/medicoes.md")).unwrap();
+    for row in ["| com keep-alive", "| sem keep-alive"] {
+        assert!(http.contains(row), "falta {row:?} em:\n{http}");
+    }
+    assert_eq!(http.matches("8.000 de 8.000").count(), 2, "{http}");
     let _ = std::fs::remove_dir_all(&book);
 }
 

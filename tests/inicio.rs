@@ -1,6 +1,7 @@
 //! Every starter compiles and fails cleanly with the grader's normal report: a
 //! diagnosis, no hang, no panic. Most fail at step 1; lab 04 starts from lab 02's
-//! finished echo server, so its first failure is the first robustness step.
+//! finished echo server (with a socket2 listener that lacks SO_REUSEADDR), so its
+//! first failure is the restart on the same port.
 
 mod comum;
 
@@ -13,7 +14,7 @@ use xtask::session::Status;
 /// Where each starter fails first: step 1, except lab 04 (see the module docs).
 fn first_failing_step(lab: &xtask::catalog::Lab) -> &'static str {
     match lab.dir {
-        "04-robusto" => "tempo-limite",
+        "04-robusto" => "reinicio-mesma-porta",
         _ => lab.steps[0].id,
     }
 }

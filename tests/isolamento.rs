@@ -41,6 +41,8 @@ struct Scene {
     /// A UNIX socket with a path, like the teacher's D-Bus or ssh-agent.
     socket_path: PathBuf,
     _socket: UnixListener,
+    /// A UDP socket of the test's on loopback (lab 01 has no UDP).
+    udp: std::net::UdpSocket,
 }
 
 const MARKER: &str = "segredo-da-professora-7f3a";
@@ -70,6 +72,7 @@ fn scene(name: &str) -> Scene {
     let socket_path = base.join("agente.sock");
     let socket = UnixListener::bind(&socket_path).unwrap();
     Scene {
+        udp: std::net::UdpSocket::bind("127.0.0.1:0").unwrap(),
         socket_path,
         _socket: socket,
         abstract_name,
@@ -126,6 +129,10 @@ fn grade(scene: &Scene, extra: &[&str]) -> std::process::Output {
         .env("TOMADA_ALVO_PORTA", port.to_string())
         .env("TOMADA_ALVO_ABSTRATO", &scene.abstract_name)
         .env("TOMADA_ALVO_SOCKET", &scene.socket_path)
+        .env(
+            "TOMADA_ALVO_UDP",
+            scene.udp.local_addr().unwrap().port().to_string(),
+        )
         .output()
         .unwrap()
 }
@@ -166,13 +173,14 @@ fn processes_under(dir: &Path) -> Vec<String> {
 }
 
 /// Each attempt the hostile server makes, as its stderr names it.
-const ATTEMPTS: [&str; 11] = [
+const ATTEMPTS: [&str; 12] = [
     "escrever fora do rascunho",
     "ler a entrega de outro aluno",
     "ler o arquivo da professora",
     "sobrescrever a transcricao.snap da apostila",
     "sobrescrever o binário de outro aluno",
     "abrir uma segunda porta",
+    "mandar um datagrama UDP",
     "kill(corretor, 0)",
     "ptrace(corretor)",
     "conectar num socket UNIX abstrato de fora",
@@ -243,8 +251,9 @@ fn turma_hostil_isolada_tem_todas_as_tentativas_negadas() {
         "{denied:#?}"
     );
 
-    // Nothing escaped: no bytes on the foreign port, no file outside.
+    // Nothing escaped: no bytes on the foreign port, no datagram, no file outside.
     assert_eq!(received_on_foreign_port(&scene), "");
+    assert_eq!(drain(&scene.udp), Vec::<String>::new());
     assert!(!scene.base.join("fora-ivo.txt").exists());
     assert!(!scene.base.join("fora-ivo-sh.txt").exists());
 
@@ -324,6 +333,7 @@ fn turma_hostil_sem_isolamento_consegue_tudo() {
         );
     }
     assert!(leaked.contains(MARKER), "{leaked}");
+    assert_eq!(drain(&scene.udp), ["ivo"]);
     assert!(scene.base.join("fora-ivo.txt").exists());
     assert!(scene.base.join("fora-ivo-sh.txt").exists());
     // The shared target is scrubbed whether isolated or not.
@@ -333,6 +343,79 @@ fn turma_hostil_sem_isolamento_consegue_tudo() {
     let summary = std::fs::read_to_string(scene.out.join("resumo.md")).unwrap();
     assert!(summary.contains("NÃO ISOLADO"), "{summary}");
     let _ = std::fs::remove_dir_all(&scene.base);
+}
+
+/// Lab 07 solved, under the starter's crate name, with lia's hostile server:
+/// the class of one, its folder outside every sandbox, and the run's output.
+fn grade_lia(name: &str, extra: &[&str]) -> (PathBuf, std::process::Output) {
+    let base = std::env::temp_dir().join(format!("tomada-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    let src = base.join("entregas/lia/labs/07-arquivos/inicio/src");
+    comum::copy_dir(&comum::root().join("labs/07-arquivos/solucao/src"), &src);
+    for file in ["lib.rs", "bin/cliente.rs"] {
+        let path = src.join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(path, text.replace("arquivos_solucao", "arquivos_inicio")).unwrap();
+    }
+    std::fs::copy(
+        comum::root().join("tests/fixtures/hostil/lia-07-servidor.rs"),
+        src.join("bin/servidor.rs"),
+    )
+    .unwrap();
+    let outside = base.join("fora");
+    std::fs::create_dir_all(&outside).unwrap();
+    let output = comum::xtask()
+        .args(["grade", "--labs", "07", "--jobs", "1", "--timeout", "5000"])
+        .args(extra)
+        .arg("--out")
+        .arg(base.join("notas"))
+        .arg(base.join("entregas"))
+        .env("TOMADA_ALVO_FORA", &outside)
+        .output()
+        .unwrap();
+    (base, output)
+}
+
+/// The lab 07 program of the hostile class tries to write outside `PASTA`:
+/// isolated, both writes are denied and its grades are an honest server's;
+/// without isolation, both files appear (so this test can fail).
+#[test]
+fn arquivos_hostil_nao_escreve_fora_da_pasta() {
+    let (base, output) = grade_lia("arquivos-hostil", &[]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    let lia = json(&base.join("notas"), "lia");
+    let tests = lia["tests"].as_array().unwrap();
+    assert!(
+        !tests.is_empty() && tests.iter().all(|t| t["status"] == "pass"),
+        "{lia:#}"
+    );
+    let denied: Vec<&str> = lia["acessos_negados"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    for attempt in ["escrever ao lado da PASTA", "escrever no alvo de fora"] {
+        assert!(
+            denied
+                .iter()
+                .any(|l| l.contains(&format!("{attempt}: negado"))),
+            "{attempt} não aparece negado em {denied:#?}"
+        );
+    }
+    assert!(!base.join("fora/fora-lia.txt").exists());
+    let _ = std::fs::remove_dir_all(&base);
+
+    let (base, output) = grade_lia("arquivos-sem-isolamento", &["--sem-isolamento"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(base.join("fora/fora-lia.txt").exists());
+    let _ = std::fs::remove_dir_all(&base);
 }
 
 #[test]
@@ -357,4 +440,295 @@ fn grade_sem_landlock_recusa_e_aponta_o_github_classroom() {
     );
     assert!(!base.join("notas").exists(), "nada foi avaliado");
     let _ = std::fs::remove_dir_all(&base);
+}
+
+/// A local address of this machine that is not loopback (the one a route
+/// to the documentation network would use; `connect` on UDP sends nothing),
+/// if it has one: a datagram sent there that reaches the test escaped.
+fn non_loopback_address() -> Option<std::net::IpAddr> {
+    let probe = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
+    probe.connect("198.51.100.1:9").ok()?;
+    let ip = probe.local_addr().ok()?.ip();
+    (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
+}
+
+/// Everything that reached a socket of the test, until nothing more comes.
+fn drain(socket: &std::net::UdpSocket) -> Vec<String> {
+    socket.set_nonblocking(true).unwrap();
+    let mut received = Vec::new();
+    let mut buffer = vec![0u8; 65536];
+    while let Ok((n, _)) = socket.recv_from(&mut buffer) {
+        received.push(String::from_utf8_lossy(&buffer[..n]).into_owned());
+    }
+    received
+}
+
+/// The test's last datagram to its own loopback socket.
+const END: &str = "fim do teste";
+
+/// What one run of `tests/fixtures/hostil/udp.py` left behind.
+struct UdpRun {
+    stderr: String,
+    /// Datagrams on the test's loopback socket.
+    loopback: Vec<String>,
+    /// Datagrams on the test's socket at the non-loopback address.
+    escaped: Vec<String>,
+    /// Bytes on the test's TCP port (the program's `PORTA`).
+    tcp: String,
+    exited_well: bool,
+}
+
+/// Runs the fixture as the grader runs a lab program (`Program::spawn`,
+/// sandboxed unless `sandbox::set_enabled(false)`), with the UDP policy
+/// `udp` makes from the test's loopback port (`None`: UDP denied).
+/// `outside`: whether to give it the documentation addresses to try.
+fn run_udp_fixture(
+    mode: &str,
+    outside: bool,
+    udp: impl FnOnce(u16) -> Option<xtask::sandbox::Udp>,
+) -> UdpRun {
+    use std::io::Read as _;
+    use xtask::process::{Launch, Program, Start};
+    let loopback = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let loopback_port = loopback.local_addr().unwrap().port();
+    let local = non_loopback_address().map(|ip| std::net::UdpSocket::bind((ip, 0)).unwrap());
+    let tcp = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = tcp.local_addr().unwrap().port();
+    let mut env = vec![("TOMADA_ALVO_UDP", loopback_port.to_string())];
+    if outside {
+        env.push(("TOMADA_ALVO_FORA", "192.0.2.1 9, 2001:db8::1 9".to_owned()));
+    }
+    if let Some(local) = &local {
+        let address = local.local_addr().unwrap();
+        env.push((
+            "TOMADA_ALVO_LOCAL",
+            format!("{} {}", address.ip(), address.port()),
+        ));
+    }
+    // The fixture waits for a reply to its first loopback datagram; the test
+    // says when it is over (all the fixture sent is queued before it exits).
+    let replier = {
+        let socket = loopback.try_clone().unwrap();
+        socket
+            .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+            .unwrap();
+        std::thread::spawn(move || {
+            let mut received = Vec::new();
+            let mut buffer = vec![0u8; 65536];
+            while let Ok((n, from)) = socket.recv_from(&mut buffer) {
+                let text = String::from_utf8_lossy(&buffer[..n]).into_owned();
+                if text == "loopback: sendto" {
+                    socket.send_to(b"ok", from).unwrap();
+                }
+                if text == END {
+                    break;
+                }
+                received.push(text);
+            }
+            received
+        })
+    };
+    let launch = Launch::Shell {
+        command: format!("python3 tests/fixtures/hostil/udp.py {mode}"),
+        cwd: comum::root(),
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (stderr, exited_well) = runtime.block_on(async {
+        let env: Vec<(&str, String)> = env.iter().map(|(k, v)| (*k, v.clone())).collect();
+        let start = Start {
+            env: &env,
+            udp: udp(loopback_port).unwrap_or_default(),
+            ..Start::default()
+        };
+        let mut program = Program::spawn(&launch, port, start).unwrap();
+        let status = tokio::time::timeout(std::time::Duration::from_secs(60), program.wait())
+            .await
+            .expect("o programa não terminou em 60 s")
+            .unwrap();
+        program
+            .flush_output(std::time::Duration::from_secs(5))
+            .await;
+        (program.stderr.text(), status.success())
+    });
+    std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .send_to(END.as_bytes(), ("127.0.0.1", loopback_port))
+        .unwrap();
+    let received = replier.join().unwrap();
+    tcp.set_nonblocking(true).unwrap();
+    let mut text = String::new();
+    while let Ok((mut connection, _)) = tcp.accept() {
+        connection.set_nonblocking(false).unwrap();
+        let _ = connection.read_to_string(&mut text);
+    }
+    UdpRun {
+        stderr,
+        loopback: received,
+        escaped: local.as_ref().map(drain).unwrap_or_default(),
+        tcp: text,
+        exited_well,
+    }
+}
+
+/// Each socket the fixture tries to open as a program of a lab without UDP.
+const NO_UDP_ATTEMPTS: [&str; 10] = [
+    "abrir um socket UDP",
+    "abrir um socket UDP IPv6",
+    "abrir um socket UDP não bloqueante",
+    "abrir um socket UDP-Lite",
+    "abrir um socket de ping",
+    "abrir um socket raw",
+    "abrir um socket AF_PACKET",
+    "abrir um socket SCTP",
+    "abrir um socket netlink de auditoria",
+    "abrir um par de sockets UNIX de datagramas",
+];
+
+/// What a UDP program sends to loopback, and must arrive whole.
+const LOOPBACK_DATAGRAMS: [&str; 6] = [
+    "loopback: sendto",
+    "loopback: sendmsg",
+    "loopback: sendmmsg 1",
+    "loopback: sendmmsg 2",
+    "loopback: connect+send",
+    "loopback: v4 mapeado",
+];
+
+fn assert_denied(run: &UdpRun, role: &str, attempt: &str) {
+    let line = format!("[{role}] {attempt}: negado ([Errno 13] Permission denied)");
+    assert!(
+        run.stderr.contains(&line),
+        "falta «{line}» em:\n{}",
+        run.stderr
+    );
+}
+
+/// Turns the sandbox back on even if an assertion fails while it is off.
+struct SandboxOff;
+
+impl SandboxOff {
+    fn new() -> SandboxOff {
+        xtask::sandbox::set_enabled(false);
+        SandboxOff
+    }
+}
+
+impl Drop for SandboxOff {
+    fn drop(&mut self) {
+        xtask::sandbox::set_enabled(true);
+    }
+}
+
+/// Landlock does not filter UDP: the seccomp filters do. A lab without UDP
+/// cannot open a UDP (or raw, packet, SCTP…) socket; a program of the UDP
+/// lab sends datagrams to loopback only, checked before any packet is
+/// built, even while another thread rewrites the address; loopback still
+/// works. The same runs without the sandbox get through (so this can fail).
+/// One test: `set_enabled` is global to this process.
+#[test]
+fn udp_so_no_laboratorio_de_udp_e_so_para_o_loopback() {
+    use xtask::sandbox::{Udp, UdpPorts};
+    let support = xtask::sandbox::support();
+    assert!(
+        support.seccomp && support.udp_guard,
+        "este teste precisa do filtro seccomp com aviso ao corretor: {}",
+        support.describe()
+    );
+
+    let tcp_only = run_udp_fixture("sem-udp", true, |_| None);
+    for attempt in NO_UDP_ATTEMPTS {
+        assert_denied(&tcp_only, "sem-udp", attempt);
+    }
+    assert!(tcp_only.exited_well, "{}", tcp_only.stderr);
+    assert!(
+        tcp_only.stderr.contains("[sem-udp] tcp: ok"),
+        "{}",
+        tcp_only.stderr
+    );
+    assert_eq!(tcp_only.tcp, "tcp ok\n");
+    assert_eq!(tcp_only.loopback, Vec::<String>::new());
+
+    let with_udp = run_udp_fixture("com-udp", true, |_| Some(Udp::loopback()));
+    assert!(with_udp.exited_well, "{}", with_udp.stderr);
+    for ip in ["192.0.2.1", "2001:db8::1"] {
+        for call in ["sendto para", "connect em", "sendmsg para"] {
+            assert_denied(&with_udp, "com-udp", &format!("{call} {ip}"));
+        }
+    }
+    assert_denied(&with_udp, "com-udp", "sendto para ::ffff:192.0.2.1");
+    assert_denied(&with_udp, "com-udp", "sendmmsg para 192.0.2.1");
+    assert!(!with_udp.stderr.contains("CONSEGUI"), "{}", with_udp.stderr);
+    assert_eq!(with_udp.loopback, LOOPBACK_DATAGRAMS);
+    for line in [
+        "[com-udp] resposta: ok de 127.0.0.1",
+        "[com-udp] sendmmsg enviou [20, 20]",
+        "[com-udp] loopback: tudo enviado",
+    ] {
+        assert!(with_udp.stderr.contains(line), "{}", with_udp.stderr);
+    }
+    let local = non_loopback_address();
+    if let Some(ip) = local {
+        assert_denied(
+            &with_udp,
+            "com-udp",
+            &format!("sendto para {ip} (desta máquina)"),
+        );
+        // The race: the address read was checked and used, never re-read.
+        assert!(
+            with_udp.stderr.contains(" negados") && !with_udp.stderr.contains(", 0 negados"),
+            "{}",
+            with_udp.stderr
+        );
+    }
+    assert_eq!(with_udp.escaped, Vec::<String>::new());
+
+    // Only the grader's ports: the test's port once allowed, and not before.
+    let none = UdpPorts::new();
+    let closed = run_udp_fixture("com-udp", false, |_| Some(Udp::loopback_ports(&none)));
+    assert!(!closed.exited_well, "{}", closed.stderr);
+    assert!(
+        closed.stderr.contains("PermissionError: [Errno 13]"),
+        "{}",
+        closed.stderr
+    );
+    assert_eq!(closed.loopback, Vec::<String>::new());
+    let open = run_udp_fixture("com-udp", false, |port| {
+        let ports = UdpPorts::new();
+        ports.allow(port);
+        Some(Udp::loopback_ports(&ports))
+    });
+    assert!(open.exited_well, "{}", open.stderr);
+    assert_eq!(open.loopback, LOOPBACK_DATAGRAMS);
+
+    // Without the sandbox the same programs get through.
+    let _off = SandboxOff::new();
+    let tcp_only = run_udp_fixture("sem-udp", false, |_| None);
+    assert!(
+        tcp_only
+            .stderr
+            .contains("[sem-udp] abrir um socket UDP: CONSEGUI"),
+        "{}",
+        tcp_only.stderr
+    );
+    assert!(
+        tcp_only.loopback.iter().any(|d| d == "vazou por UDP"),
+        "{:?}",
+        tcp_only.loopback
+    );
+    if local.is_some() {
+        let with_udp = run_udp_fixture("com-udp", false, |_| Some(Udp::loopback()));
+        assert!(
+            with_udp.escaped.iter().any(|d| d == "local"),
+            "{:?}",
+            with_udp.escaped
+        );
+        assert!(
+            with_udp.escaped.iter().any(|d| d == "corrida"),
+            "a corrida não escapou sem isolamento: {}",
+            with_udp.stderr
+        );
+    }
 }

@@ -40,6 +40,23 @@ fn livro_gera_sem_links_quebrados() {
         servidor.contains("[cliente 1] conecta em 127.0.0.1:&lt;porta&gt;"),
         "transcrição ausente"
     );
+    // Diagrams: the include filled the ```mermaid fence, and the mermaid preprocessor
+    // turned it into the block mermaid.js draws (tests/navegador.rs checks the drawing).
+    let eco = page("02-echo/servidor-echo.html");
+    assert!(
+        eco.contains("<pre class=\"mermaid\">") && eco.contains("sequenceDiagram"),
+        "o diagrama não virou <pre class=\"mermaid\">"
+    );
+    assert!(
+        !eco.contains("diagramas/fin-e-rst.mmd"),
+        "include do diagrama não processado"
+    );
+    assert!(
+        html.join("mermaid")
+            .read_dir()
+            .is_ok_and(|mut d| d.next().is_some()),
+        "o mermaid.js não foi copiado para o livro (additional-js em book/book.toml)"
+    );
     // Search is on, and each lab has its generated page.
     // (mdbook 0.5 names assets with a content hash: `searchindex-<hash>.js`.)
     let search_index = std::fs::read_dir(&html)
@@ -51,10 +68,27 @@ fn livro_gera_sem_links_quebrados() {
     assert!(index.contains("socket"), "a busca não acharia \"socket\"");
     for lab in xtask::catalog::LABS {
         assert!(html.join("labs").join(lab.dir).join("index.html").exists());
+        // One of its chapters shows a golden conversation drawn by `{{#diagrama}}`.
+        let drawn = lab.chapters.iter().any(|c| {
+            let text = page(
+                &std::path::Path::new(c)
+                    .with_extension("html")
+                    .to_string_lossy(),
+            );
+            text.contains("<figure class=\"diagrama-transcricao\"") && text.contains("<svg")
+        });
+        assert!(
+            drawn,
+            "nenhum capítulo do laboratório {} tem o diagrama",
+            lab.dir
+        );
     }
+    assert!(!servidor.contains("{{#diagrama"), "diagrama não processado");
 }
 
 /// "Tente primeiro": no page shows a whole function of a solution in the open.
+/// Code the starter already gives (the same lines are in `inicio/`) is no
+/// answer, and may be shown.
 /// Every `{{#include}}` that takes text from `labs/*/solucao/` and brings a
 /// complete `fn name(...) { ... }` (its opening line and matching closing brace)
 /// must sit inside a `<details class="solucao">` block, collapsed until the
@@ -76,7 +110,9 @@ fn solucoes_inteiras_so_dentro_de_details() {
             if in_solution_block {
                 continue;
             }
-            if let Some(name) = whole_function(&included) {
+            if let Some(name) = whole_function(&included)
+                && !given_in_starter(&page, &spec, &included)
+            {
                 problems.push(format!(
                     "{shown}:{line}: {{{{#include {spec}}}}} mostra a função inteira `{name}` fora de <details class=\"solucao\">"
                 ));
@@ -229,6 +265,34 @@ fn included_solution_text(page: &std::path::Path, spec: &str) -> Option<String> 
             .collect::<Vec<_>>()
             .join("\n"),
     )
+}
+
+/// Whether `included` (text from a `solucao/` file) is, comments and spacing
+/// aside, also in the starter's file of the same path: code the learner is
+/// given, not an answer.
+fn given_in_starter(page: &std::path::Path, spec: &str, included: &str) -> bool {
+    let path = spec.split_once(':').map_or(spec, |(path, _)| path);
+    let Some(starter) = path
+        .contains("/solucao/")
+        .then(|| {
+            page.parent()
+                .map(|dir| dir.join(path.replace("/solucao/", "/inicio/")))
+        })
+        .flatten()
+    else {
+        return false;
+    };
+    let Ok(starter) = std::fs::read_to_string(starter) else {
+        return false;
+    };
+    let normalized = |code: &str| {
+        code.lines()
+            .map(|l| l.split("//").next().unwrap_or("").trim())
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    normalized(&starter).contains(&normalized(included))
 }
 
 /// The name of the first function in `code` whose header and whole body, up to

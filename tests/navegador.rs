@@ -3,8 +3,9 @@
 //!
 //! `livro.rs` already checks the HTML that mdbook writes; this test checks what a
 //! reader actually sees once the JavaScript has run: every chapter opens with no
-//! console error, the search finds "socket", the code is highlighted and each lab
-//! link leads to its lab page. With `TOMADA_CAPTURAS=1` it also takes the README's
+//! console error, every diagram (a ```mermaid block) is drawn as an SVG, also in
+//! the dark navy theme, the search finds "socket", the code is highlighted and each
+//! lab link leads to its lab page. With `TOMADA_CAPTURAS=1` it also takes the README's
 //! screenshots (`book/src/imagens/`).
 //!
 //! Without Chromium (a learner's machine with only Rust) the test says it was
@@ -87,7 +88,8 @@ fn livro_no_navegador() {
     runtime.block_on(async {
         let sessao = async {
             let cliente = abrir_navegador(&driver, &chromium, pasta.caminho()).await;
-            capitulos_abrem_sem_erros(&cliente, &servidor, &capitulos).await;
+            capitulos_abrem_sem_erros(&cliente, &servidor, &capitulos, &root).await;
+            diagramas_no_tema_escuro(&cliente, &servidor).await;
             codigo_destacado(&cliente, &servidor).await;
             busca_acha_socket(&cliente, &servidor).await;
             grafico_do_bench_aparece(&cliente, &servidor).await;
@@ -116,8 +118,14 @@ fn livro_no_navegador() {
 // ---------------------------------------------------------------------------
 // The checks
 
-/// Every page in SUMMARY.md answers 200 and logs no error in the console.
-async fn capitulos_abrem_sem_erros(cliente: &Client, servidor: &Servidor, capitulos: &[Capitulo]) {
+/// Every page in SUMMARY.md answers 200, draws each of its diagrams and logs no
+/// error in the console.
+async fn capitulos_abrem_sem_erros(
+    cliente: &Client,
+    servidor: &Servidor,
+    capitulos: &[Capitulo],
+    root: &Path,
+) {
     for capitulo in capitulos {
         abrir(cliente, servidor, &capitulo.html).await;
         // The page's own title (the h1 of the chapter) proves the content rendered.
@@ -127,8 +135,145 @@ async fn capitulos_abrem_sem_erros(cliente: &Client, servidor: &Servidor, capitu
             "{}: o capítulo não tem título visível",
             capitulo.html
         );
+        diagramas_desenhados(cliente, capitulo, root).await;
         sem_erros_no_console(cliente, &capitulo.html).await;
     }
+}
+
+/// Each ```mermaid block of the chapter's Markdown became a `<pre class="mermaid">` in
+/// the HTML mdbook wrote (the preprocessor ran), and in the browser each of those
+/// became an SVG that mermaid drew, not its "Syntax error" picture. A chapter that is
+/// not an appendix has at least one diagram.
+async fn diagramas_desenhados(cliente: &Client, capitulo: &Capitulo, root: &Path) {
+    let pagina = &capitulo.html;
+    assert!(
+        capitulo.apendice || capitulo.diagramas > 0,
+        "{pagina}: todo capítulo tem ao menos um diagrama (um bloco ```mermaid com \
+         {{{{#include diagramas/<nome>.mmd}}}})"
+    );
+    let fonte = std::fs::read_to_string(root.join("book/html").join(pagina))
+        .unwrap_or_else(|e| panic!("{pagina}: {e}"));
+    let no_html = fonte.matches("<pre class=\"mermaid\">").count();
+    assert_eq!(
+        no_html, capitulo.diagramas,
+        "{pagina}: o Markdown tem {} bloco(s) ```mermaid, e o HTML gerado tem {no_html} \
+         <pre class=\"mermaid\"> (o pré-processador do mermaid rodou?)",
+        capitulo.diagramas
+    );
+    if no_html == 0 {
+        return;
+    }
+    // Drawing is asynchronous: wait (bounded) until every block holds its SVG.
+    let contar = "return document.querySelectorAll('pre.mermaid > svg').length;";
+    let mut desenhados = 0;
+    let limite = Instant::now() + ESPERA;
+    while Instant::now() < limite {
+        desenhados = cliente
+            .execute(contar, vec![])
+            .await
+            .ok()
+            .and_then(|v| v.as_u64())
+            .unwrap_or_default() as usize;
+        if desenhados == no_html {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    if desenhados != no_html {
+        // A diagram with a syntax error is left undrawn, and iniciar-mermaid.js says
+        // why in the console: that message is the most useful one to fail with.
+        sem_erros_no_console(cliente, &format!("{pagina}, ao desenhar os diagramas")).await;
+    }
+    assert_eq!(
+        desenhados, no_html,
+        "{pagina}: só {desenhados} de {no_html} diagrama(s) viraram SVG em {ESPERA:?} \
+         (o mermaid.js carregou? veja additional-js em book/book.toml)"
+    );
+    // An SVG is not enough: on a syntax error mermaid draws a bomb with "Syntax error
+    // in text". Each one must be a real diagram, with a size and some text.
+    let svgs = cliente
+        .execute(
+            "return Array.from(document.querySelectorAll('pre.mermaid > svg')).map((svg) => {\
+               const caixa = svg.getBoundingClientRect();\
+               return { tipo: svg.getAttribute('aria-roledescription') || '',\
+                        largura: caixa.width, altura: caixa.height,\
+                        texto: svg.textContent.trim().slice(0, 60) };\
+             });",
+            vec![],
+        )
+        .await
+        .expect("ler os diagramas desenhados");
+    for (i, svg) in svgs.as_array().into_iter().flatten().enumerate() {
+        let n = i + 1;
+        assert!(
+            svg["tipo"] != "error" && !svg["texto"].as_str().unwrap_or("").contains("Syntax error"),
+            "{pagina}: o diagrama {n} tem um erro de sintaxe (o mermaid desenhou o aviso \
+             de erro): {svg}"
+        );
+        assert!(
+            svg["largura"].as_f64().unwrap_or_default() > 0.0
+                && svg["altura"].as_f64().unwrap_or_default() > 0.0
+                && !svg["texto"].as_str().unwrap_or("").is_empty(),
+            "{pagina}: o diagrama {n} saiu vazio ou sem tamanho: {svg}"
+        );
+    }
+}
+
+/// In the navy theme (the book's dark one), picked as a reader picks it, the diagrams
+/// are drawn again with light text: black text on navy blue would be unreadable.
+async fn diagramas_no_tema_escuro(cliente: &Client, servidor: &Servidor) {
+    let pagina = "02-echo/servidor-echo.html";
+    abrir(cliente, servidor, pagina).await;
+    // The luminance (0 = black, 1 = white) of the text of the first sequence
+    // diagram's first message, once it is drawn.
+    let luminancia = || async {
+        cliente
+            .execute(
+                "const t = document.querySelector('pre.mermaid > svg text.messageText');\
+                 if (!t) { return -1; }\
+                 const [r, g, b] = getComputedStyle(t).fill.match(/\\d+/g).map(Number);\
+                 return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255;",
+                vec![],
+            )
+            .await
+            .ok()
+            .and_then(|v| v.as_f64())
+            .unwrap_or(-1.0)
+    };
+    esperar_que("o diagrama ser desenhado no tema claro", || async {
+        (0.0..0.5).contains(&luminancia().await)
+    })
+    .await;
+    escolher_tema(cliente, "navy", pagina).await;
+    esperar_que(
+        &format!("{pagina}: o diagrama ser redesenhado com texto claro no tema navy"),
+        || async { luminancia().await > 0.5 },
+    )
+    .await;
+    sem_erros_no_console(cliente, &format!("{pagina} (tema navy)")).await;
+    // The choice is kept in localStorage; the pages after this one expect the default.
+    escolher_tema(cliente, "light", pagina).await;
+    esperar_que("o diagrama voltar ao tema claro", || async {
+        (0.0..0.5).contains(&luminancia().await)
+    })
+    .await;
+}
+
+/// Opens mdBook's theme menu and picks a theme, as a reader does.
+async fn escolher_tema(cliente: &Client, tema: &str, onde: &str) {
+    let menu = esperar(cliente, "#mdbook-theme-toggle", onde).await;
+    let botao = esperar(cliente, &format!("#mdbook-theme-{tema}"), onde).await;
+    // The menu toggles on each click, and a click can land while the page is still
+    // moving (the diagrams being redrawn): click again only while it is closed.
+    esperar_que(&format!("{onde}: o menu de temas abrir"), || async {
+        if botao.is_displayed().await.unwrap_or(false) {
+            return true;
+        }
+        let _ = menu.click().await;
+        botao.is_displayed().await.unwrap_or(false)
+    })
+    .await;
+    botao.click().await.expect("escolher o tema");
 }
 
 /// highlight.js ran: mdbook writes plain `<code class="language-rust">`, and only the
@@ -489,15 +634,25 @@ struct Capitulo {
     html: String,
     /// Lab links exactly as written in the chapter: `../labs/01-basico/index.html`.
     laboratorios: Vec<String>,
+    /// How many ```mermaid blocks the chapter's Markdown has.
+    diagramas: usize,
+    /// Listed under the "# Apêndices" part of SUMMARY.md.
+    apendice: bool,
 }
 
 /// The chapters of SUMMARY.md, in order (`x.md` is rendered as `x.html`).
 fn capitulos(root: &Path) -> Vec<Capitulo> {
     let src = root.join("book/src");
     let sumario = std::fs::read_to_string(src.join("SUMMARY.md")).expect("book/src/SUMMARY.md");
+    let mut apendice = false;
     sumario
         .lines()
         .filter_map(|linha| {
+            if linha.starts_with("# ") {
+                // A part title: `# Apêndices` starts the appendices.
+                apendice = linha.contains("Apêndice");
+                return None;
+            }
             let alvo = linha.split_once("](")?.1.split_once(')')?.0.trim();
             // `[Rascunho]()` has no page; only local .md files are chapters.
             let md = alvo.strip_suffix(".md").filter(|_| !alvo.contains("://"))?;
@@ -506,6 +661,8 @@ fn capitulos(root: &Path) -> Vec<Capitulo> {
             Some(Capitulo {
                 html: format!("{md}.html"),
                 laboratorios: links_de_laboratorio(&texto),
+                diagramas: texto.lines().filter(|l| l.trim() == "```mermaid").count(),
+                apendice,
             })
         })
         .collect()

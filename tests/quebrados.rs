@@ -545,6 +545,13 @@ fn robusto_independente_em_python_passa() {
 fn robusto_sem_reuseaddr_falha_no_reinicio() {
     let report = server_only("04", "python3 robusto.py sem-reuseaddr", 2000);
     assert_fails_at(&report, "reinicio-mesma-porta", "E-PORTA-EM-USO");
+    // The port is the cause: not "it stopped waiting" nor "it exited".
+    let codes: Vec<&str> = comum::step(&report, "reinicio-mesma-porta")
+        .notes
+        .iter()
+        .map(|n| n.code)
+        .collect();
+    assert_eq!(codes, ["E-PORTA-EM-USO"], "{}", comum::describe(&report));
 }
 
 /// Without an idle limit the silent client is never let go.

@@ -4,13 +4,21 @@
 
 mod comum;
 
-use xtask::catalog::LABS;
+use xtask::catalog::{LABS, Lab};
 use xtask::session::{Options, Status};
+
+/// The labs to run: all, or only those `TOMADA_LAB` names (`08`, or `07,08`),
+/// to regenerate one lab's snapshot without running every lab.
+fn labs() -> impl Iterator<Item = &'static Lab> {
+    let only = std::env::var("TOMADA_LAB").unwrap_or_default();
+    LABS.iter()
+        .filter(move |lab| only.is_empty() || only.split(',').any(|n| n.trim() == lab.number))
+}
 
 /// Each solution's run, recorded, matches the golden transcript.
 #[test]
 fn transcricao_de_cada_solucao_confere_com_o_snapshot() {
-    for lab in LABS {
+    for lab in labs() {
         let opts = Options {
             record: true,
             ..comum::options(5000)
@@ -34,7 +42,7 @@ fn transcricao_de_cada_solucao_confere_com_o_snapshot() {
 /// Graded against the golden transcript, each solution passes every step.
 #[test]
 fn cada_solucao_passa_em_todos_os_passos() {
-    for lab in LABS {
+    for lab in labs() {
         let (report, seen) = comum::grade(lab, &comum::solution(), comum::options(5000));
         assert!(report.passed(), "{}", comum::describe(&report));
         assert!(

@@ -18,6 +18,8 @@ pub static LABS: &[Lab] = &[
     labs::robusto::LAB,
     labs::chat_async::LAB,
     labs::udp::LAB,
+    labs::arquivos::LAB,
+    labs::http::LAB,
 ];
 
 /// Finds a lab by number (`1`, `01`) or folder name (`01-basico`, `basico`).

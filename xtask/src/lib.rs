@@ -10,6 +10,8 @@
 //!   actions a scenario performs (start, connect, send, read, wait for exit).
 //! - `transcript`: escaping bytes, reading golden transcripts (insta snapshots),
 //!   explaining differences.
+//! - `diagram`: sequence diagrams (SVG) of a step's conversation, drawn from its
+//!   transcript lines (`check --diagrama`, the book's pictures).
 //! - `printed`: a client's standard output, compared line by line and byte for byte.
 //! - `process`: the learner's programs as child processes (process groups, bounded
 //!   output capture, always reaped).
@@ -40,6 +42,7 @@ pub mod bench;
 pub mod catalog;
 pub mod check;
 pub mod compile;
+pub mod diagram;
 pub mod faults;
 pub mod files;
 pub mod grade;

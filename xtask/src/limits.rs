@@ -20,8 +20,10 @@ pub const MEMORY_BYTES: u64 = 1024 * 1024 * 1024;
 /// Address space, the fallback without a memory cgroup: loose, because each
 /// thread's malloc arena reserves 64 MiB of it without using it.
 pub const ADDRESS_SPACE_BYTES: u64 = 16 * 1024 * 1024 * 1024;
-/// Largest file a program may write.
-pub const FILE_BYTES: u64 = 64 * 1024 * 1024;
+/// Largest file a program may write: lab 07 stores a 256 MiB upload. Where it
+/// lands (a memory file system, see `sandbox::scratch`) is charged to the
+/// program's memory cgroup, so what it may store in all stays bounded by that.
+pub const FILE_BYTES: u64 = 512 * 1024 * 1024;
 /// Open files and sockets.
 pub const OPEN_FILES: u64 = 4096;
 /// Processes and threads beyond what already runs.

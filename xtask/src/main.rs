@@ -129,6 +129,12 @@ enum BenchWhat {
         #[arg(long, default_value = rede::DEFAULT_BOOK_SRC)]
         livro: std::path::PathBuf,
     },
+    /// Só o servidor HTTP (lab 08), com keep-alive × sem; escreve a tabela do capítulo.
+    Http {
+        /// A pasta `src` do livro, onde vai a tabela.
+        #[arg(long, default_value = rede::DEFAULT_BOOK_SRC)]
+        livro: std::path::PathBuf,
+    },
     /// Corrige uma turma gerada (soluções e pontos de partida) e separa compilar de avaliar.
     Turma {
         /// Quantas entregas.
@@ -138,6 +144,9 @@ enum BenchWhat {
         #[arg(long)]
         jobs: Option<usize>,
     },
+    /// Só o servidor de arquivos (lab 07): envio de 256 MiB e memória, contra `cat`.
+    /// (`rede` também mede isso, no fim.)
+    Arquivos,
     /// O custo do isolamento: preparo por programa, e uma turma com e sem ele.
     Isolamento {
         /// Quantas entregas.
@@ -218,6 +227,10 @@ struct CheckArgs {
     /// (Exercism) e resumo.md (a tabela por laboratório, para o resumo do job no CI).
     #[arg(long, value_name = "PASTA")]
     out: Option<std::path::PathBuf>,
+    /// Desenha a conversa de cada passo que rodou (um SVG por passo e um index.html)
+    /// em PASTA/NN-tema/; sem PASTA, em .tomada/diagramas/. Use `--diagrama=PASTA`.
+    #[arg(long, value_name = "PASTA", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    diagrama: Option<String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -375,6 +388,19 @@ fn main() -> ExitCode {
             xtask::bench::udp::run(&root, &root.join(livro), &machine)
         }
         Command::Bench {
+            what: Some(BenchWhat::Arquivos),
+        } => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("não consegui criar o runtime do tokio: {e}"))
+            .map(|runtime| {
+                let result = runtime.block_on(xtask::bench::arquivos::run(&root));
+                println!("{}", result.describe());
+            }),
+        Command::Bench {
+            what: Some(BenchWhat::Http { livro }),
+        } => xtask::bench::http::run(&root, &root.join(livro), &rede::machine_line()),
+        Command::Bench {
             what: Some(BenchWhat::Turma { students, jobs }),
         } => {
             let jobs =
@@ -485,7 +511,14 @@ fn run_check(args: CheckArgs, root: &std::path::Path) -> ExitCode {
     let mut reports = Vec::new();
     for lab in labs {
         match run::grade_and_print(root, lab, &target, opts.clone(), output) {
-            Ok(report) => reports.push(report),
+            Ok(report) => {
+                if let Some(folder) = &args.diagrama
+                    && let Err(why) = write_diagrams(root, folder, &report, output)
+                {
+                    return usage_error(&why);
+                }
+                reports.push(report);
+            }
             Err(Interrupted::CtrlC) => {
                 eprintln!("\nInterrompido. Os programas em teste foram encerrados.");
                 return ExitCode::from(130);
@@ -528,6 +561,47 @@ fn run_check(args: CheckArgs, root: &std::path::Path) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    }
+}
+
+/// `check --diagrama`: the run's pictures, in `<folder>/NN-tema/` (an empty
+/// folder stands for the default one), and where they went. The path goes to
+/// stderr when stdout carries JSON or JUnit, so as not to spoil it.
+fn write_diagrams(
+    root: &std::path::Path,
+    folder: &str,
+    report: &check::Report,
+    output: Output,
+) -> Result<(), String> {
+    let base = if folder.is_empty() {
+        xtask::diagram::default_dir(root)
+    } else {
+        std::path::PathBuf::from(folder)
+    };
+    let dir = base.join(report.lab.dir);
+    let say = |text: String| {
+        if output == Output::Human {
+            println!("{text}");
+        } else {
+            eprintln!("{text}");
+        }
+    };
+    match xtask::diagram::write_run(&dir, report) {
+        Ok(Some(index)) => {
+            say(format!("Diagramas da conversa: {}", index.display()));
+            Ok(())
+        }
+        Ok(None) => {
+            say(format!(
+                "Nenhum passo do laboratório {} rodou: não há conversa para desenhar.",
+                report.lab.number
+            ));
+            Ok(())
+        }
+        Err(e) => Err(format!(
+            "não consegui escrever os diagramas em {}: {e}",
+            dir.display()
+        )),
     }
 }
 

@@ -12,6 +12,8 @@ use std::process::{ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 
 use tokio::io::{AsyncRead, AsyncReadExt};
+
+pub use crate::sandbox::Udp;
 use tokio::process::{Child, Command};
 use tokio::task::JoinHandle;
 
@@ -32,6 +34,15 @@ impl Launch {
             Launch::Shell { command, .. } => command.clone(),
         }
     }
+}
+
+/// What a program gets beyond `PORTA` and its environment: arguments on its
+/// command line (lab 08's `cliente http://…`) and folders the grader prepared
+/// for it to read (lab 08's `PASTA`), which its sandbox then lets it read.
+#[derive(Clone, Debug, Default)]
+pub struct Extra {
+    pub args: Vec<String>,
+    pub read: Vec<PathBuf>,
 }
 
 /// At most this much of a program's stdout or stderr is kept; the rest is drained
@@ -150,6 +161,9 @@ pub enum Signal {
     Term,
     /// What Ctrl-C at a terminal sends.
     Interrupt,
+    /// What `kill -9` sends: the end, with no chance to clean up (lab 04's
+    /// restart step: the kernel closes the sockets, which stay in TIME_WAIT).
+    Kill,
 }
 
 impl Signal {
@@ -157,6 +171,7 @@ impl Signal {
         match self {
             Signal::Term => "SIGTERM",
             Signal::Interrupt => "SIGINT",
+            Signal::Kill => "SIGKILL",
         }
     }
 }
@@ -166,6 +181,7 @@ fn send_to_group(pgid: u32, signal: Signal) -> bool {
     let number = match signal {
         Signal::Term => libc::SIGTERM,
         Signal::Interrupt => libc::SIGINT,
+        Signal::Kill => libc::SIGKILL,
     };
     // SAFETY: killpg only sends a signal; a stale id at worst returns ESRCH.
     unsafe { libc::killpg(pgid as libc::pid_t, number) == 0 }
@@ -311,20 +327,54 @@ pub struct Program {
     readers: Vec<JoinHandle<()>>,
 }
 
+/// How a program under test starts, beyond what it is and its port.
+#[derive(Default)]
+pub struct Start<'a> {
+    /// Extra environment, besides `PORTA`.
+    pub env: &'a [(&'a str, String)],
+    /// Arguments after the binary (or after the command line, as `"$@"`).
+    pub args: &'a [String],
+    /// Folders the grader lends it to write in (see `Session::lend_folder`).
+    pub writable: &'a [PathBuf],
+    /// Folders the grader prepared for it to read (see `Extra::read`).
+    pub read: &'a [PathBuf],
+    /// Keeps its stdin open for the grader to write to (a client's keyboard).
+    pub stdin_piped: bool,
+    /// Whether it may use UDP: [`Udp::Denied`] (labs 01–05) unless the lab is
+    /// about datagrams; with [`Udp::loopback`] it may send to any loopback
+    /// port, with [`Udp::loopback_ports`] only to the ports the grader adds;
+    /// any other destination fails with `EACCES` before a packet is built
+    /// (see `sandbox::supervisor`). TCP stays as in [`program_policy`].
+    pub udp: Udp,
+}
+
 impl Program {
-    /// Starts the program with `PORTA=<port>` and `env`, in a process group of
-    /// its own. `stdin_piped` keeps its stdin open for the grader to write to.
-    pub fn spawn(
-        launch: &Launch,
-        port: u16,
-        env: &[(&str, String)],
-        stdin_piped: bool,
-    ) -> io::Result<Program> {
+    /// Starts the program with `PORTA=<port>`, in a process group of its own.
+    pub fn spawn(launch: &Launch, port: u16, start: Start<'_>) -> io::Result<Program> {
+        let Start {
+            env,
+            args,
+            writable,
+            read,
+            stdin_piped,
+            udp,
+        } = start;
         let (mut command, cwd): (Command, &Path) = match launch {
-            Launch::Binary { path, cwd } => (Command::new(path), cwd),
+            Launch::Binary { path, cwd } => {
+                let mut c = Command::new(path);
+                c.args(args);
+                (c, cwd)
+            }
             Launch::Shell { command, cwd } => {
                 let mut c = Command::new("sh");
-                c.arg("-c").arg(shell_line(command));
+                // The arguments go after the command line as `$1`, `$2`…: `"$@"`
+                // passes them on unchanged, whatever characters they hold.
+                let line = if args.is_empty() {
+                    shell_line(command)
+                } else {
+                    format!("{} \"$@\"", shell_line(command))
+                };
+                c.arg("-c").arg(line).arg("sh").args(args);
                 (c, cwd)
             }
         };
@@ -345,7 +395,14 @@ impl Program {
         #[cfg(unix)]
         command.process_group(0);
         let mut sandbox = if crate::sandbox::enabled() {
-            Some(crate::sandbox::Sandbox::new(program_policy(launch, port))?)
+            let policy = program_policy(launch, port).udp(udp);
+            let policy = read
+                .iter()
+                .fold(policy, |policy, folder| policy.read(folder));
+            let policy = writable
+                .iter()
+                .fold(policy, |policy, folder| policy.write(folder));
+            Some(crate::sandbox::Sandbox::new(policy)?)
         } else {
             None
         };
@@ -382,8 +439,16 @@ impl Program {
         }
 
         let mut child = command.spawn()?;
-        if let Some(sandbox) = &mut sandbox {
-            sandbox.spawned();
+        if let Some(sandbox) = &mut sandbox
+            && let Err(error) = sandbox.spawned()
+        {
+            // Its checked calls fail without a supervisor; stop it now.
+            #[cfg(unix)]
+            if let Some(pgid) = child.id() {
+                // SAFETY: killpg only sends a signal to the group just made.
+                unsafe { libc::killpg(pgid as libc::pid_t, libc::SIGKILL) };
+            }
+            return Err(error);
         }
         let pgid = child.id();
         if let Some(pgid) = pgid {

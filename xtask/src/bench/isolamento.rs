@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use crate::catalog::Lab;
 use crate::grade::{self, GradeOptions};
-use crate::process::{Launch, Program, program_policy};
+use crate::process::{Launch, Program, Start, program_policy};
 use crate::sandbox::{self, Sandbox};
 
 fn millis(d: Duration) -> f64 {
@@ -38,7 +38,7 @@ fn start_true(times: usize) -> Result<Vec<Duration>, String> {
         let mut samples = Vec::new();
         for _ in 0..times {
             let started = Instant::now();
-            let mut program = Program::spawn(&launch, 5000, &[], false)
+            let mut program = Program::spawn(&launch, 5000, Start::default())
                 .map_err(|e| format!("não consegui iniciar /bin/true: {e}"))?;
             program
                 .wait()

@@ -121,6 +121,9 @@ pub fn run(root: &Path, options: &Options) -> Result<(), String> {
             };
             echo_rows.push((*subject, result));
         }
+        eprintln!("  arquivos: 256 MiB para o servidor do laboratório 07…");
+        let files = super::arquivos::run(root).await;
+        println!("{}", files.describe());
         (chat_rows, echo_rows)
     });
     // Leaves no client task or socket behind before reporting.
@@ -142,7 +145,19 @@ pub fn run(root: &Path, options: &Options) -> Result<(), String> {
         page_path.display()
     );
     // The same run, the same machine: UDP against TCP request-reply (lab 06 × lab 02).
-    super::udp::run(root, &options.book_src, &machine)
+    super::udp::run(root, &options.book_src, &machine)?;
+    super::http::run(root, &options.book_src, &machine_line())
+}
+
+/// This machine, in one line for a results page: cores, processor, memory,
+/// kernel and today's date.
+pub fn machine_line() -> String {
+    let machine = Machine::read(crate::limits::raise_open_files());
+    format!(
+        "**{}**, numa máquina com {}",
+        machine.date,
+        machine.describe_short()
+    )
 }
 
 /// The measured columns of a chat row, as the terminal and the page show them:

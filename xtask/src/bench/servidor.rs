@@ -10,6 +10,7 @@ use tokio::process::{Child, Command};
 use tokio::time::Instant;
 
 use crate::process::cargo;
+use crate::sandbox::Udp;
 use crate::wire::{self, Dial};
 
 /// A program to measure: which package, and which binary or example of it.
@@ -68,10 +69,33 @@ pub struct Running {
 impl Running {
     /// Starts `path` with `PORTA` set and waits until it accepts connections.
     pub async fn start(path: &Path) -> Result<Running, String> {
-        let running = Running::spawn(path, wire::free_port())?;
+        Running::start_with(path, &[], &[], &[]).await
+    }
+
+    /// Like [`Running::start`], lending it `folder` in the variable `var`
+    /// (lab 07's `PASTA`), writable in its sandbox.
+    pub async fn start_with_folder(
+        path: &Path,
+        var: &str,
+        folder: &Path,
+    ) -> Result<Running, String> {
+        let env = [(var, folder.display().to_string())];
+        Running::start_with(path, &env, &[], &[folder.to_path_buf()]).await
+    }
+
+    /// Like [`Running::start`], with more environment and folders its sandbox
+    /// lets it read (lab 08's `PASTA`) or write.
+    pub async fn start_with(
+        path: &Path,
+        env: &[(&str, String)],
+        read: &[PathBuf],
+        write: &[PathBuf],
+    ) -> Result<Running, String> {
+        let port = wire::free_port().map_err(|e| format!("sem porta livre: {e}"))?;
+        let running = Running::spawn(path, port, env, read, write, Udp::Denied)?;
         // The probe connection is closed at once; chat servers see a visitor
         // that never gave a nickname, which costs them nothing.
-        match wire::dial(running.port, Instant::now() + Duration::from_secs(10)).await {
+        match wire::dial(port, Instant::now() + Duration::from_secs(10)).await {
             Dial::Connected(_) => Ok(running),
             Dial::GaveUp(e) => Err(format!(
                 "{} não aceitou conexões: {}",
@@ -81,15 +105,16 @@ impl Running {
         }
     }
 
-    /// Starts lab 06's UDP server and waits until it answers a datagram: there is
-    /// no connection to wait for, so the probe is a request (`0 ECO pronto?`),
-    /// sent again until the reply comes.
+    /// Starts lab 06's UDP server (allowed UDP to loopback, as when graded) and
+    /// waits until it answers a datagram: there is no connection to wait for, so
+    /// the probe is a request (`0 ECO pronto?`), sent again until the reply comes.
     pub async fn start_udp(path: &Path) -> Result<Running, String> {
-        let running = Running::spawn(path, wire::free_udp_port())?;
+        let port = wire::free_udp_port().map_err(|e| format!("sem porta livre: {e}"))?;
+        let running = Running::spawn(path, port, &[], &[], &[], Udp::loopback())?;
         let probe = tokio::net::UdpSocket::bind(wire::loopback(0))
             .await
             .map_err(|e| format!("não consegui abrir um socket UDP: {e}"))?;
-        let _ = probe.connect(wire::loopback(running.port)).await;
+        let _ = probe.connect(wire::loopback(port)).await;
         let deadline = Instant::now() + Duration::from_secs(10);
         let mut buffer = [0u8; 64];
         while Instant::now() < deadline {
@@ -109,10 +134,17 @@ impl Running {
     }
 
     /// Spawns `path` with `PORTA=<port>`, sandboxed like every program under test.
-    fn spawn(path: &Path, port: std::io::Result<u16>) -> Result<Running, String> {
-        let port = port.map_err(|e| format!("sem porta livre: {e}"))?;
+    fn spawn(
+        path: &Path,
+        port: u16,
+        env: &[(&str, String)],
+        read: &[PathBuf],
+        write: &[PathBuf],
+        udp: Udp,
+    ) -> Result<Running, String> {
         let mut command = Command::new(path);
         command
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .env("PORTA", port.to_string())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -126,9 +158,15 @@ impl Running {
                 path: path.to_path_buf(),
                 cwd: path.parent().unwrap_or(path).to_path_buf(),
             };
-            let prepared =
-                crate::sandbox::Sandbox::new(crate::process::program_policy(&launch, port))
-                    .map_err(|e| format!("não consegui isolar {}: {e}", path.display()))?;
+            let policy = read.iter().fold(
+                crate::process::program_policy(&launch, port).udp(udp),
+                |policy, folder| policy.read(folder),
+            );
+            let policy = write
+                .iter()
+                .fold(policy, |policy, folder| policy.write(folder));
+            let prepared = crate::sandbox::Sandbox::new(policy)
+                .map_err(|e| format!("não consegui isolar {}: {e}", path.display()))?;
             command
                 .envs(prepared.env())
                 .env("PATH", crate::sandbox::system_path());
@@ -146,13 +184,20 @@ impl Running {
             .spawn()
             .map_err(|e| format!("não consegui iniciar {}: {e}", path.display()))?;
         if let Some(sandbox) = &mut sandbox {
-            sandbox.spawned();
+            sandbox
+                .spawned()
+                .map_err(|e| format!("não consegui isolar {}: {e}", path.display()))?;
         }
         Ok(Running {
             child,
             port,
             _sandbox: sandbox,
         })
+    }
+
+    /// The server's process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
     }
 
     /// The server's resident memory and thread count, from `/proc` (Linux).

@@ -3,9 +3,11 @@
 //! `catalog.rs` lists. What the learner's program must say is in the lab's golden
 //! transcript.
 
+pub mod arquivos;
 pub mod basico;
 pub mod chat;
 pub mod chat_async;
 pub mod echo;
+pub mod http;
 pub mod robusto;
 pub mod udp;

@@ -80,9 +80,12 @@ pub const LAB: Lab = Lab {
             id: "reinicio-mesma-porta",
             role: Role::Server,
             title: "derrubado com clientes conectados, volta na mesma porta na hora (SO_REUSEADDR)",
-            hint: "As conexões antigas ficam em TIME_WAIT por cerca de um minuto; sem \
-                   SO_REUSEADDR, o `bind` falha com \"Address already in use\". Crie o \
-                   socket com socket2 e chame `set_reuse_address(true)` antes do `bind`.",
+            hint: "O servidor derrubado fechou as conexões primeiro, e elas ficam em TIME_WAIT na \
+                   porta dele por cerca de um minuto; sem SO_REUSEADDR, o `bind` do servidor \
+                   reiniciado falha com \"Address already in use\". O `TcpListener::bind` da \
+                   biblioteca padrão liga a opção sozinho no Unix; um socket da socket2, não: \
+                   chame `set_reuse_address(true)` antes do `bind`. `ss -tan` mostra as \
+                   conexões em TIME-WAIT.",
             book: "04-robusto/dicas.md#reuseaddr",
             required: true,
         },
@@ -333,6 +336,7 @@ async fn restart_with_clients(s: &mut Session) -> Flow {
         conns.push(conn);
     }
     s.stop(Role::Server).await;
+    s.by_hand_also(Signal::Kill);
     s.say("[corretor] derruba o servidor (SIGKILL) com os 2 clientes conectados");
     for mut conn in conns {
         s.expect_close(&mut conn).await;

@@ -208,6 +208,7 @@ struct Tally {
 // ---- the server's steps ---------------------------------------------------------
 
 async fn servidor(s: &mut Session) -> Flow {
+    s.use_udp();
     s.begin("soma")?;
     s.start(Role::Server).await?;
     let mut primeiro = s.udp_client("cliente 1").await?;
@@ -630,6 +631,7 @@ async fn never_reads(s: &mut Session) -> Flow {
 // ---- the client's steps ---------------------------------------------------------
 
 async fn cliente(s: &mut Session) -> Flow {
+    s.use_udp();
     let timeout = Duration::from_millis(CLIENT_TIMEOUT_MS);
     let env = [("TEMPO_RESPOSTA_MS", CLIENT_TIMEOUT_MS.to_string())];
 

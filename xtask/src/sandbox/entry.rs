@@ -11,9 +11,26 @@ pub struct Entry {
     pub(super) drop_bounding: bool,
     /// The highest capability number of this kernel.
     pub(super) last_cap: i32,
-    /// Whether to install the seccomp filter (see `seccomp`).
-    pub(super) seccomp: bool,
+    /// The seccomp deny filter (see `seccomp`), empty where seccomp is missing.
+    pub(super) deny: &'static [Instruction],
+    /// For a program allowed UDP: the notify filter and the channel its
+    /// listener goes to the grader through (see `supervisor`).
+    pub(super) notify: Option<Notify>,
 }
+
+/// The child's part in the UDP watch: plain data too.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Notify {
+    pub(super) channel: i32,
+    pub(super) filter: &'static [Instruction],
+    pub(super) killable: bool,
+}
+
+#[cfg(target_os = "linux")]
+use super::seccomp::Instruction;
+/// No filters outside Linux.
+#[cfg(not(target_os = "linux"))]
+pub(super) type Instruction = ();
 
 #[cfg(target_os = "linux")]
 #[repr(C)]
@@ -83,8 +100,13 @@ impl Entry {
                 return Err(io::Error::last_os_error());
             }
         }
-        if self.seccomp {
-            super::seccomp::install()?;
+        // The notify filter first: its listener must reach the grader before
+        // the deny filter closes the way (see `supervisor`).
+        if let Some(notify) = self.notify {
+            super::supervisor::hand_over(notify.channel, notify.filter, notify.killable)?;
+        }
+        if !self.deny.is_empty() {
+            super::seccomp::install(self.deny)?;
         }
         Ok(())
     }

@@ -13,8 +13,12 @@
 //! - **Landlock, scopes** (Linux 6.12, ABI 6): no signals and no abstract UNIX
 //!   sockets towards processes outside its own sandbox (ptrace is confined by
 //!   Landlock since ABI 1).
-//! - **seccomp**: no new `AF_UNIX` socket (Landlock up to ABI 6 does not check
-//!   `connect` to a UNIX socket with a path: the teacher's D-Bus, ssh-agent).
+//! - **seccomp**: only the sockets a lab needs (TCP; UDP only for the UDP
+//!   lab; no new `AF_UNIX` socket: Landlock up to ABI 6 does not check
+//!   `connect` to a UNIX socket with a path, the teacher's D-Bus, ssh-agent;
+//!   no raw or packet socket). For the UDP lab's programs, every datagram's
+//!   destination is checked by the grader and must be loopback
+//!   (`supervisor`: seccomp user notification, Linux 5.9).
 //! - **Privileges**: `PR_SET_NO_NEW_PRIVS`, and when the grader is root, an
 //!   empty capability bounding set, no ambient capabilities and empty
 //!   effective/permitted/inheritable sets: uid 0 inside is no stronger than
@@ -37,14 +41,19 @@
 //! - `policy`: what one process may touch, turned into a Landlock ruleset.
 //! - `entry`: the child's half, between fork and exec.
 //! - `scratch`: the fresh folder of each process.
-//! - `seccomp`: no new `AF_UNIX` socket (what Landlock leaves open).
+//! - `seccomp`: the filters (what Landlock leaves open on sockets).
+//! - `udp`: which datagrams a program may send ([`Udp`], default none).
+//! - `supervisor`: the grader's watch over a UDP program's destinations.
 
 mod entry;
 mod policy;
 mod scratch;
 #[cfg(target_os = "linux")]
 mod seccomp;
+#[cfg(target_os = "linux")]
+mod supervisor;
 mod support;
+mod udp;
 
 use std::io;
 use std::path::Path;
@@ -54,6 +63,7 @@ pub use entry::Entry;
 pub use policy::{Policy, Prepared, Use, system_path};
 pub use scratch::Scratch;
 pub use support::{PROTECTIONS, Protection, Support, TESTED_ABI, support};
+pub use udp::{Udp, UdpPorts};
 
 /// `--sem-isolamento`: the whole grader process runs programs plainly.
 static DISABLED: AtomicBool = AtomicBool::new(false);
@@ -111,6 +121,9 @@ pub fn denials_in(text: &str) -> Vec<String> {
 pub struct Sandbox {
     pub scratch: Scratch,
     prepared: Option<Prepared>,
+    /// A UDP program's supervisor, for the program's lifetime.
+    #[cfg(target_os = "linux")]
+    _supervisor: Option<supervisor::Supervisor>,
 }
 
 impl Sandbox {
@@ -121,6 +134,8 @@ impl Sandbox {
         Ok(Sandbox {
             scratch,
             prepared: Some(prepared),
+            #[cfg(target_os = "linux")]
+            _supervisor: None,
         })
     }
 
@@ -129,9 +144,19 @@ impl Sandbox {
         self.prepared.as_ref().map(Prepared::entry)
     }
 
-    /// Closes the ruleset once the child exists (it holds its own copy).
-    pub fn spawned(&mut self) {
-        self.prepared = None;
+    /// Closes the ruleset once the child exists (it holds its own copy) and,
+    /// for a program allowed UDP, starts watching its datagrams. On error the
+    /// caller must kill the child: its checked calls fail meanwhile.
+    pub fn spawned(&mut self) -> io::Result<()> {
+        if let Some(prepared) = self.prepared.take() {
+            #[cfg(target_os = "linux")]
+            {
+                self._supervisor = prepared.spawned()?;
+            }
+            #[cfg(not(target_os = "linux"))]
+            prepared.spawned()?;
+        }
+        Ok(())
     }
 
     /// `HOME` and `TMPDIR` for the child.

@@ -5,8 +5,9 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use super::entry::Entry;
+use super::entry::{Entry, Notify};
 use super::support::support;
+use super::udp::Udp;
 
 /// How a path may be used.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,6 +31,8 @@ pub struct Policy {
     bind: Vec<u16>,
     /// TCP ports it may connect to.
     connect: Vec<u16>,
+    /// UDP: none (the default), or to loopback only (see `udp`).
+    udp: Udp,
 }
 
 /// Where binaries and shared libraries live on Unix systems.
@@ -152,6 +155,12 @@ impl Policy {
         self
     }
 
+    /// What the process may do with UDP (default: [`Udp::Denied`]).
+    pub fn udp(mut self, udp: Udp) -> Policy {
+        self.udp = udp;
+        self
+    }
+
     /// Turns the policy into a Landlock ruleset (a file descriptor), before
     /// fork. Without Landlock, the entry still drops privileges.
     pub fn prepare(&self) -> io::Result<Prepared> {
@@ -160,15 +169,45 @@ impl Policy {
         } else {
             None
         };
+        let watch = self.udp_watch()?;
         Ok(Prepared {
             entry: Entry {
                 ruleset: ruleset.as_ref().map_or(-1, raw_fd),
                 drop_bounding: is_root(),
                 last_cap: last_capability(),
-                seccomp: support().seccomp,
+                deny: deny_filter(self.udp.allowed()),
+                notify: watch.as_ref().map(|(channel, _)| Notify {
+                    channel: channel.child_fd(),
+                    filter: notify_filter(),
+                    killable: support().killable_notify,
+                }),
             },
             _ruleset: ruleset,
+            watch,
         })
+    }
+
+    /// For a process allowed UDP where the kernel lets the grader watch it:
+    /// the channel for the listener and the rule to apply (see `supervisor`).
+    /// Where it cannot, UDP goes unwatched and `Support::missing` says so.
+    #[cfg(target_os = "linux")]
+    fn udp_watch(&self) -> io::Result<Option<Watch>> {
+        let Udp::Loopback(ports) = &self.udp else {
+            return Ok(None);
+        };
+        if !(support().seccomp && support().udp_guard) {
+            return Ok(None);
+        }
+        let rules = super::udp::Rules {
+            tcp_connect: self.connect.clone(),
+            udp_ports: ports.clone(),
+        };
+        Ok(Some((super::supervisor::Channel::new()?, rules)))
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    fn udp_watch(&self) -> io::Result<Option<Watch>> {
+        Ok(None)
     }
 
     #[cfg(target_os = "linux")]
@@ -290,16 +329,63 @@ fn last_capability() -> i32 {
     })
 }
 
+#[cfg(target_os = "linux")]
+type Watch = (super::supervisor::Channel, super::udp::Rules);
+#[cfg(not(target_os = "linux"))]
+type Watch = ((), ());
+
+#[cfg(target_os = "linux")]
+fn deny_filter(udp: bool) -> &'static [super::seccomp::Instruction] {
+    if support().seccomp {
+        super::seccomp::deny_filter(udp)
+    } else {
+        &[]
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn notify_filter() -> &'static [super::seccomp::Instruction] {
+    super::seccomp::notify_filter()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn deny_filter(_udp: bool) -> &'static [()] {
+    &[]
+}
+
+#[cfg(not(target_os = "linux"))]
+fn notify_filter() -> &'static [()] {
+    &[]
+}
+
 /// A ruleset ready to enter: keep it alive until the child has been spawned.
 pub struct Prepared {
     entry: Entry,
     _ruleset: Option<OwnedRuleset>,
+    /// A UDP program's channel and rule, until the supervisor starts.
+    watch: Option<Watch>,
 }
 
 impl Prepared {
     /// What the child runs between fork and exec (a copy: plain numbers).
     pub fn entry(&self) -> Entry {
         self.entry
+    }
+
+    /// Once the child runs: starts the UDP supervisor, if it has one.
+    #[cfg(target_os = "linux")]
+    pub fn spawned(self) -> io::Result<Option<super::supervisor::Supervisor>> {
+        match self.watch {
+            Some((channel, rules)) => {
+                super::supervisor::Supervisor::start(channel, rules).map(Some)
+            }
+            None => Ok(None),
+        }
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    pub fn spawned(self) -> io::Result<Option<()>> {
+        Ok(None)
     }
 }
 

@@ -19,8 +19,15 @@ pub struct Support {
     pub abi: i32,
     /// Why Landlock is not there, in pt-BR, when it is not.
     pub why_not: Option<String>,
-    /// Whether the seccomp filter against new UNIX sockets applies here.
+    /// Whether the seccomp deny filter applies here (no new UNIX socket, no
+    /// UDP or raw socket outside the UDP lab).
     pub seccomp: bool,
+    /// Whether the grader can check every datagram's destination for the
+    /// programs allowed UDP (seccomp user notification and `pidfd_getfd`).
+    pub udp_guard: bool,
+    /// Whether a checked call, once read by the grader, waits only for fatal
+    /// signals (Linux 5.19; see `seccomp::NotifySupport`).
+    pub killable_notify: bool,
 }
 
 /// One protection and the Landlock ABI (and kernel) it needs.
@@ -49,8 +56,10 @@ pub const PROTECTIONS: [Protection; 3] = [
     },
 ];
 
-/// What the seccomp filter adds (see `seccomp`).
-const UNIX_SOCKETS: &str = "nenhum socket UNIX novo (seccomp)";
+/// What the seccomp filters add (see `seccomp` and `supervisor`).
+const UNIX_SOCKETS: &str = "nenhum socket UNIX novo, nem UDP, raw ou de outra família fora dos laboratórios de UDP (seccomp)";
+const UDP_LOOPBACK: &str =
+    "nos laboratórios de UDP, datagramas só para o loopback (seccomp, conferidos pelo corretor)";
 
 impl Support {
     /// Whether Landlock confines the filesystem at all.
@@ -83,6 +92,12 @@ impl Support {
                 "{UNIX_SOCKETS} (precisa de seccomp, x86_64 ou aarch64)"
             ));
         }
+        if !self.udp_guard {
+            missing.push(format!(
+                "{UDP_LOOPBACK} (precisa de seccomp com aviso ao espaço de usuário e \
+                 pidfd_getfd, Linux 5.9)"
+            ));
+        }
         missing
     }
 
@@ -101,6 +116,9 @@ impl Support {
             .collect();
         if self.seccomp {
             enforced.push(UNIX_SOCKETS);
+        }
+        if self.udp_guard {
+            enforced.push(UDP_LOOPBACK);
         }
         let mut text = format!(
             "Landlock ABI {} (núcleo: {}): {}; sem capacidades, no_new_privs",
@@ -131,11 +149,15 @@ pub fn support() -> &'static Support {
                 why_not = Some(format!("simulado por {ABI_CAP_VARIABLE}=0"));
             }
         }
+        let seccomp = seccomp_available();
+        let notify = notify_support();
         Support {
             kernel_abi,
             abi,
             why_not,
-            seccomp: seccomp_available(),
+            seccomp,
+            udp_guard: seccomp && notify.0,
+            killable_notify: notify.1,
         }
     })
 }
@@ -148,6 +170,18 @@ fn seccomp_available() -> bool {
 #[cfg(not(target_os = "linux"))]
 fn seccomp_available() -> bool {
     false
+}
+
+/// (user notification usable, killable wait).
+#[cfg(target_os = "linux")]
+fn notify_support() -> (bool, bool) {
+    let probed = super::seccomp::probe_notify();
+    (probed.usable, probed.killable)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn notify_support() -> (bool, bool) {
+    (false, false)
 }
 
 /// Restricts a throwaway thread (Landlock applies per thread unless asked
@@ -213,6 +247,8 @@ mod tests {
             abi: 3,
             why_not: None,
             seccomp: true,
+            udp_guard: true,
+            killable_notify: true,
         };
         let missing = partial.missing();
         assert_eq!(missing.len(), 2, "{missing:?}");
@@ -223,6 +259,8 @@ mod tests {
             abi: 6,
             why_not: None,
             seccomp: true,
+            udp_guard: true,
+            killable_notify: true,
         };
         assert!(full.missing().is_empty());
     }

@@ -10,7 +10,11 @@
 //! One file per kind of action: `step` (lifecycle and transcript), `programs`
 //! (the learner's processes), `tcp` (the grader's connections, as client and as
 //! server), `udp` (the grader's datagram sockets and the bad network between the
-//! learner's programs), `keyboard` (the learner's client's keyboard and screen).
+//! learner's programs), `keyboard` (the learner's client's keyboard and screen),
+//! `arquivos` (files: a lent folder, contents checked as they stream, memory
+//! sampled), `http` (HTTP/1.1 responses read off a connection), `tools` (clients
+//! no one here wrote, like curl and Chromium), `folders` (folders the grader
+//! prepares for a program to read).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -122,6 +126,8 @@ struct Current {
     /// located in the real bytes, not in the abbreviation.
     full_lines: Vec<String>,
     notes: Vec<Note>,
+    /// Diagnoses that hold only if the step fails (see `note_if_it_fails`).
+    if_failed: Vec<Note>,
     started: Instant,
     forced_failure: bool,
     /// The most connections open at once so far in this step.
@@ -161,8 +167,15 @@ pub struct Session {
     /// What the programs said on stderr about permission errors: what the
     /// sandbox denied them, in their own words (see `sandbox::denials_in`).
     denied: Vec<String>,
+    /// The folder lent to the programs (lab 07's `PASTA`), once lent.
+    lent: Option<arquivos::Lent>,
+    /// Folders the grader prepared (see `folders`), removed with the session.
+    folders: Vec<crate::sandbox::Scratch>,
     /// Whether the grader opened a UDP socket in this run (see `ByHand::datagrams`).
     speaks_udp: bool,
+    /// For a lab about datagrams (see `Session::use_udp`): the loopback ports
+    /// its programs may send to, the grader's own, added as it opens them.
+    udp_ports: Option<crate::sandbox::UdpPorts>,
 }
 
 fn slot(role: Role) -> usize {
@@ -175,15 +188,22 @@ fn slot(role: Role) -> usize {
 /// Mixed into the run's seed for the fault plan (any constant would do).
 const FAULT_SEED: u64 = 0x5eed_fa17_c0de_0001;
 
+mod arquivos;
+mod folders;
+mod http;
 mod keyboard;
 mod programs;
 mod step;
 mod tcp;
+mod tools;
 mod udp;
 
+pub use arquivos::{Content, MemoryWatch, group_rss_kib, json_line};
+pub use http::{Body, Response, read_response};
 pub use keyboard::NextPrinted;
 pub use step::seconds_text;
 pub use tcp::Conn;
+pub use tools::{Tool, ToolRun};
 pub use udp::{Arrival, Datagrams, MAX_DATAGRAM};
 
 impl Session {
@@ -211,7 +231,10 @@ impl Session {
             random_count: 0,
             results: Vec::new(),
             denied: Vec::new(),
+            lent: None,
+            folders: Vec::new(),
             speaks_udp: false,
+            udp_ports: None,
             current: None,
             transcript: String::new(),
             started: Instant::now(),

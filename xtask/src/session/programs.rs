@@ -7,7 +7,7 @@ use super::keyboard::visible;
 use super::step::seconds_text;
 use super::{Flow, Note, Session, slot};
 use crate::lab::Role;
-use crate::process::{Program, Signal, describe_status};
+use crate::process::{Extra, Program, Signal, Start, describe_status};
 use crate::wire::{self};
 
 impl Session {
@@ -39,7 +39,10 @@ impl Session {
                         text: panic_text(name, status.is_some(), &line),
                     });
                 }
-            } else if let Some(status) = status {
+            } else if let Some(status) = status
+                && !looks_like_addr_in_use(&program.stderr.text())
+            {
+                // (A port it could not bind gets its own note, E-PORTA-EM-USO.)
                 let should_run = role == Role::Server && self.lab.server_runs_forever;
                 if !status.success() || should_run {
                     let tail = if should_run {
@@ -58,9 +61,11 @@ impl Session {
                 notes.push(Note {
                     code: "E-PORTA-EM-USO",
                     text: format!(
-                        "O {name} não conseguiu usar a porta: \"Address already in use\". Outro \
-                         processo está nessa porta (uma execução anterior que ficou aberta?). \
-                         Feche-o, ou, para reiniciar logo após fechar, use SO_REUSEADDR."
+                        "O {name} não conseguiu usar a porta: \"Address already in use\". Ou outro \
+                         processo escuta nela (uma execução anterior que ficou aberta? `ss \
+                         -ltnp` mostra), ou, logo depois de um reinício, as conexões antigas \
+                         ainda estão em TIME_WAIT (`ss -tan`): para estas, ligue SO_REUSEADDR \
+                         antes do `bind`."
                     ),
                 });
             }
@@ -133,6 +138,31 @@ impl Session {
     /// Starts the program for `role` with `PORTA` and the variables in `env`
     /// (lab 04's `TEMPO_LIMITE_MS`), which the transcript shows.
     pub async fn start_with_env(&mut self, role: Role, env: &[(&str, String)]) -> Flow {
+        self.start_with(role, env, Extra::default()).await
+    }
+
+    /// Starts the program for `role` with these command-line arguments (lab
+    /// 07's `cliente baixar notas.txt`), which the transcript shows.
+    pub async fn start_with_args(&mut self, role: Role, args: &[String]) -> Flow {
+        let extra = Extra {
+            args: args.to_vec(),
+            ..Extra::default()
+        };
+        self.start_with(role, &[], extra).await
+    }
+
+    /// Starts the program for `role` with `env` and `extra`: arguments (shown in
+    /// the transcript) and folders its sandbox lets it read. The lent folder
+    /// (see `lend_folder`) goes to every program, in its variable.
+    pub async fn start_with(&mut self, role: Role, env: &[(&str, String)], extra: Extra) -> Flow {
+        let lent: Vec<(&str, String)> = self
+            .lent
+            .as_ref()
+            .map(|l| (l.var, l.path.display().to_string()))
+            .into_iter()
+            .collect();
+        let writable: Vec<std::path::PathBuf> = self.lent.iter().map(|l| l.path.clone()).collect();
+        let env: Vec<(&str, String)> = env.iter().cloned().chain(lent).collect();
         let port = match self.choose_port() {
             Ok(port) => port,
             Err(why) => {
@@ -140,13 +170,6 @@ impl Session {
                 return Err(self.fail().await);
             }
         };
-        self.start_on_port(role, port, env).await
-    }
-
-    /// Starts the program for `role` with `PORTA=<port>`, another port than the
-    /// run's: lab 06's client talks to the bad network in front of the server.
-    pub async fn start_on_port(&mut self, role: Role, port: u16, env: &[(&str, String)]) -> Flow {
-        let name = role.label();
         if role == Role::Server && self.opts.fixed_port.is_some() && wire::port_in_use(port) {
             self.say(format!("[corretor] a porta {port} já está ocupada"));
             self.note(
@@ -159,6 +182,24 @@ impl Session {
             );
             return Err(self.fail().await);
         }
+        self.start_at(role, port, &env, extra, &writable).await
+    }
+
+    /// Starts the program for `role` with `PORTA=<port>`, another port than the
+    /// run's: lab 06's client talks to the bad network in front of the server.
+    pub async fn start_on_port(&mut self, role: Role, port: u16, env: &[(&str, String)]) -> Flow {
+        self.start_at(role, port, env, Extra::default(), &[]).await
+    }
+
+    async fn start_at(
+        &mut self,
+        role: Role,
+        port: u16,
+        env: &[(&str, String)],
+        extra: Extra,
+        writable: &[std::path::PathBuf],
+    ) -> Flow {
+        let name = role.label();
         let launch = self.launches[slot(role)]
             .clone()
             .expect("start() só é chamado para um papel avaliado");
@@ -166,11 +207,24 @@ impl Session {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), v.clone()))
             .collect();
-        let extra: String = env.iter().map(|(k, v)| format!(" {k}={v}")).collect();
+        let shown: String = env.iter().map(|(k, v)| format!(" {k}={v}")).collect();
+        let called = if extra.args.is_empty() {
+            String::new()
+        } else {
+            format!(": {name} {}", extra.args.join(" "))
+        };
         self.say(format!(
-            "[corretor] inicia o {name} com PORTA={port}{extra}"
+            "[corretor] inicia o {name} com PORTA={port}{shown}{called}"
         ));
-        match Program::spawn(&launch, port, env, role == Role::Client) {
+        let start = Start {
+            env,
+            args: &extra.args,
+            read: &extra.read,
+            writable,
+            stdin_piped: role == Role::Client,
+            udp: self.udp_rule(port),
+        };
+        match Program::spawn(&launch, port, start) {
             Ok(program) => {
                 self.programs[slot(role)] = Some(program);
                 self.listen_unchecked = role == Role::Server;
@@ -272,12 +326,26 @@ impl Session {
 
     /// Like [`Session::restart_server`], with extra variables in the environment.
     pub async fn restart_server_with_env(&mut self, env: &[(&str, String)]) -> Flow {
+        self.restart_server_with(env, Extra::default()).await
+    }
+
+    /// Like [`Session::restart_server_with_env`], with arguments and folders to read.
+    pub async fn restart_server_with(&mut self, env: &[(&str, String)], extra: Extra) -> Flow {
         self.stop(Role::Server).await;
         // The old listener must be gone, or the next connection could land in it.
         if let Some(port) = self.port {
             wire::wait_until_closed(port, self.deadline()).await;
         }
-        self.start_with_env(Role::Server, env).await
+        self.start_with(Role::Server, env, extra).await
+    }
+
+    /// Records that reproducing this step by hand takes `signal`, which the
+    /// grader delivered its own way (its stop is a SIGKILL to the group): the
+    /// "Reproduza à mão" lines then say to send it.
+    pub fn by_hand_also(&mut self, signal: Signal) {
+        if let Some(current) = self.current.as_mut() {
+            current.signals.push(signal);
+        }
     }
 
     /// Sends `signal` to the program for `role` (its process group).
@@ -289,6 +357,7 @@ impl Session {
         let how = match signal {
             Signal::Term => "SIGTERM (como `kill`)",
             Signal::Interrupt => "SIGINT (como Ctrl-C no terminal)",
+            Signal::Kill => "SIGKILL (como `kill -9`)",
         };
         if let Some(current) = self.current.as_mut() {
             current.signals.push(signal);
@@ -398,7 +467,7 @@ fn panic_text(name: &str, exited: bool, line: &str) -> String {
     )
 }
 
-fn looks_like_addr_in_use(stderr: &str) -> bool {
+pub(super) fn looks_like_addr_in_use(stderr: &str) -> bool {
     let lower = stderr.to_lowercase();
     lower.contains("address already in use")
         || lower.contains("addrinuse")

@@ -41,6 +41,7 @@ impl Session {
             lines: Vec::new(),
             full_lines: Vec::new(),
             notes: Vec::new(),
+            if_failed: Vec::new(),
             started: Instant::now(),
             forced_failure: false,
             most_clients: std::sync::Arc::strong_count(&self.open_conns) - 1,
@@ -62,6 +63,33 @@ impl Session {
         Stop::Failed
     }
 
+    /// Ends the current step as skipped: a tool it needs is not on this machine.
+    /// `why` says which and how to install it. The run goes on.
+    pub async fn skip(&mut self, why: String) -> Flow {
+        let Some(current) = self.current.take() else {
+            return Ok(());
+        };
+        self.trace(&format!("pulado: {why}"));
+        let step = &self.lab.steps[current.index];
+        let result = StepResult {
+            by_hand: ByHand::default(),
+            number: current.index + 1,
+            step,
+            status: Status::Skipped,
+            expected: Vec::new(),
+            received: Vec::new(),
+            notes: vec![Note {
+                code: "PULADO",
+                text: why,
+            }],
+            outputs: Vec::new(),
+            elapsed: current.started.elapsed(),
+        };
+        (self.on_step)(&result);
+        self.results.push(result);
+        Ok(())
+    }
+
     pub(super) async fn finish(&mut self, forced_failure: bool) -> Flow {
         let Some(mut current) = self.current.take() else {
             return Ok(());
@@ -76,6 +104,11 @@ impl Session {
         let passed = !current.forced_failure && expected == current.lines;
         let mut outputs = Vec::new();
         if !passed {
+            for note in std::mem::take(&mut current.if_failed) {
+                if !current.notes.iter().any(|n| n.code == note.code) {
+                    current.notes.push(note);
+                }
+            }
             // After the scenario's own diagnoses, which name the cause more precisely.
             if let Some((code, text)) =
                 first_difference(&expected, &current.full_lines, &self.redactions)
@@ -158,6 +191,17 @@ impl Session {
             && !current.notes.iter().any(|n| n.code == code)
         {
             current.notes.push(Note {
+                code,
+                text: text.into(),
+            });
+        }
+    }
+
+    /// A diagnosis that holds only if the step fails from here on: said before
+    /// an action that fails the step by itself (a wait for the program's exit).
+    pub fn note_if_it_fails(&mut self, code: &'static str, text: impl Into<String>) {
+        if let Some(current) = self.current.as_mut() {
+            current.if_failed.push(Note {
                 code,
                 text: text.into(),
             });
@@ -261,7 +305,7 @@ impl Session {
 
     /// Replaces `value` by `label` in every transcript line from now on. Longer
     /// values are replaced first, so a word inside a longer text stays inside it.
-    fn redact(&mut self, value: &str, label: String) {
+    pub(super) fn redact(&mut self, value: &str, label: String) {
         self.redactions.push((value.to_owned(), label));
         self.redactions
             .sort_by_key(|(value, _)| std::cmp::Reverse(value.len()));

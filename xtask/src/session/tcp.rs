@@ -5,6 +5,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::Instant;
 
+use super::programs::looks_like_addr_in_use;
 use super::{Flow, Session, Stop, slot};
 use crate::lab::Role;
 use crate::process::{Program, describe_status};
@@ -21,7 +22,7 @@ pub struct Conn {
     /// How the last read-until-close ended.
     pub ending: Option<Ending>,
     /// Bytes read past the last line handed out (lines are framed here).
-    pending: Vec<u8>,
+    pub(super) pending: Vec<u8>,
     /// A share of the session's count of open connections (see `ByHand::clients`).
     _counted: Option<std::sync::Arc<()>>,
     /// Whether what the grader sends here is cut into pieces (see `faults`):
@@ -29,6 +30,9 @@ pub struct Conn {
     faults: bool,
     /// Whose program is at the other end: a read watches it, in case it exits.
     peer: Role,
+    /// HTTP responses read whole on it (see `http`): a close after one of them
+    /// is a keep-alive defect, before any a missing response.
+    pub(super) responses: usize,
 }
 
 impl Conn {
@@ -43,6 +47,7 @@ impl Conn {
             _counted: None,
             faults: false,
             peer: Role::Server,
+            responses: 0,
         }
     }
 }
@@ -173,8 +178,13 @@ impl Session {
             format!("terminou com {}", describe_status(s))
         });
         self.say(format!("[servidor] {how} antes de aceitar a conexão"));
-        // A panic is not "it stopped waiting": `explain_programs` names it.
-        if self.panic_of(Role::Server).await.is_none() {
+        // A panic, or a port it could not bind, is not "it stopped waiting":
+        // `explain_programs` names those (`panic_of` has read its stderr out).
+        let panicked = self.panic_of(Role::Server).await.is_some();
+        let port_in_use = self
+            .program(Role::Server)
+            .is_some_and(|program| looks_like_addr_in_use(&program.stderr.text()));
+        if !panicked && !port_in_use {
             self.note(
                 "E-SAIU-CEDO",
                 "O servidor terminou antes de aceitar a conexão do corretor: enquanto houver \
@@ -431,7 +441,7 @@ impl Session {
     /// while the connection stays open (a child it forked still holds it), no
     /// line can come any more, and waiting for the deadline would only hide
     /// that. `Err` says so, once what it wrote before exiting has been read.
-    async fn read_watching_peer(
+    pub(super) async fn read_watching_peer(
         &mut self,
         conn: &mut Conn,
         buf: &mut [u8],

@@ -16,6 +16,7 @@ use super::{Flow, Session, Stop, slot};
 use crate::lab::Role;
 use crate::process::describe_status;
 use crate::rede_ruim::{self, Decision, Relay};
+use crate::sandbox::{Udp, UdpPorts};
 use crate::transcript::escape;
 use crate::wire::{self, loopback};
 
@@ -106,6 +107,34 @@ pub enum Arrival {
 }
 
 impl Session {
+    // ---- the sandbox's rule --------------------------------------------------
+
+    /// Declares that this lab's programs use UDP: from now on they start allowed
+    /// UDP sockets, sending only to loopback and only to the ports the grader
+    /// opens (its sockets, its bad network, the program's `PORTA`). Other labs'
+    /// programs cannot create a UDP socket at all (see `sandbox::udp`).
+    pub fn use_udp(&mut self) {
+        self.udp_ports.get_or_insert_with(UdpPorts::new);
+    }
+
+    /// The UDP rule for a program started now with `PORTA=<port>`.
+    pub(super) fn udp_rule(&self, port: u16) -> Udp {
+        match &self.udp_ports {
+            Some(ports) => {
+                ports.allow(port);
+                Udp::loopback_ports(ports)
+            }
+            None => Udp::Denied,
+        }
+    }
+
+    /// Lets the programs send to the grader's socket `d` (a UDP lab's rule).
+    fn allow_udp(&self, d: &Datagrams) {
+        if let (Some(ports), Some(local)) = (&self.udp_ports, d.local_addr()) {
+            ports.allow(local.port());
+        }
+    }
+
     // ---- the grader as clients (server steps) --------------------------------
 
     /// A UDP socket for `actor`, connected to the learner's server: its own
@@ -142,13 +171,16 @@ impl Session {
             .connect(loopback(port))
             .await
             .map_err(|e| wire::describe_error(&e))?;
-        Ok(Datagrams {
+        let d = Datagrams {
             actor: actor.to_owned(),
             socket,
             peer: Some(loopback(port)),
             connected: true,
             peer_role: Role::Server,
-        })
+        };
+        // The server replies to this socket's port.
+        self.allow_udp(&d);
+        Ok(d)
     }
 
     /// Sends `request` and waits for the reply, recording both. While the
@@ -210,7 +242,10 @@ impl Session {
         } else {
             ""
         };
-        self.say(format!("[{actor}] → {}{remark}", escape(request)));
+        // A 65 KB datagram would fill the timeline: it shows abbreviated there.
+        let line = format!("[{actor}] → {}{remark}", escape(request));
+        self.trace(&super::step::abbreviate(&line));
+        self.record(&line);
         let deadline = self.wait_deadline();
         let mut backoff = Duration::from_millis(5);
         loop {
@@ -597,7 +632,14 @@ impl Session {
                 eprintln!("    +{t:.3}s  [rede ruim] {}", decision.describe());
             }
         });
-        match Relay::start(config, 0, server_port, log).await {
+        // The server replies to each of the network's sockets towards it.
+        let ports = self.udp_ports.clone();
+        let announce: rede_ruim::Announce = Arc::new(move |port: u16| {
+            if let Some(ports) = &ports {
+                ports.allow(port);
+            }
+        });
+        match Relay::start_announcing(config, 0, server_port, log, announce).await {
             Ok(relay) => {
                 self.redactions
                     .push((relay.port.to_string(), "<porta-rede-ruim>".to_owned()));

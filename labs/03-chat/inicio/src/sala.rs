@@ -68,13 +68,6 @@ impl Sala {
         Ok(())
     }
 
-    /// Tira o cliente da sala e avisa os outros. Não faz nada se ele já saiu
-    /// (por exemplo, desconectado por ter ficado para trás).
-    pub fn sair(&mut self, id: u64, apelido: &str) {
-        // TODO: se o membro com este `apelido` tiver este `id`, remova-o e difunda
-        //       "<apelido> saiu do chat!\n" para todos (remetente `None`).
-    }
-
     /// Coloca `linha` na fila de todos, menos de `remetente`. Nunca bloqueia:
     /// quem está com a fila cheia é desconectado, e os outros são avisados.
     pub fn difundir(&mut self, remetente: Option<&str>, linha: String) {
@@ -84,5 +77,12 @@ impl Sala {
         // TODO: quem deu `Err` (fila cheia ou desconectado) ficou para trás: remova-o,
         //       derrube a conexão (`membro.conexao.shutdown(Shutdown::Both)`) e avise
         //       os outros que ele saiu.
+    }
+
+    /// Tira o cliente da sala e avisa os outros. Não faz nada se ele já saiu
+    /// (por exemplo, desconectado por ter ficado para trás).
+    pub fn sair(&mut self, id: u64, apelido: &str) {
+        // TODO: se o membro com este `apelido` tiver este `id`, remova-o e difunda
+        //       "<apelido> saiu do chat!\n" para todos (remetente `None`).
     }
 }

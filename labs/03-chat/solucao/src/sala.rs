@@ -70,17 +70,6 @@ impl Sala {
     }
     // ANCHOR_END: entrar
 
-    // ANCHOR: sair
-    /// Tira o cliente da sala e avisa os outros. Não faz nada se ele já saiu
-    /// (por exemplo, desconectado por ter ficado para trás).
-    pub fn sair(&mut self, id: u64, apelido: &str) {
-        if self.membros.get(apelido).is_some_and(|m| m.id == id) {
-            self.membros.remove(apelido);
-            self.difundir(None, format!("{apelido} saiu do chat!\n"));
-        }
-    }
-    // ANCHOR_END: sair
-
     // ANCHOR: difundir
     /// Coloca `linha` na fila de todos, menos de `remetente`. Nunca bloqueia:
     /// quem está com a fila cheia é desconectado, e os outros são avisados.
@@ -92,6 +81,7 @@ impl Sala {
                 if remetente.as_deref() == Some(apelido.as_str()) {
                     continue;
                 }
+                // ANCHOR: try-send
                 match membro.fila.try_send(linha.clone()) {
                     Ok(()) => {}
                     // Fila cheia: ficou para trás. Desconectada: está saindo.
@@ -99,6 +89,7 @@ impl Sala {
                         atrasados.push(apelido.clone());
                     }
                 }
+                // ANCHOR_END: try-send
             }
             for apelido in atrasados {
                 if let Some(membro) = self.membros.remove(&apelido) {
@@ -110,4 +101,15 @@ impl Sala {
         }
     }
     // ANCHOR_END: difundir
+
+    // ANCHOR: sair
+    /// Tira o cliente da sala e avisa os outros. Não faz nada se ele já saiu
+    /// (por exemplo, desconectado por ter ficado para trás).
+    pub fn sair(&mut self, id: u64, apelido: &str) {
+        if self.membros.get(apelido).is_some_and(|m| m.id == id) {
+            self.membros.remove(apelido);
+            self.difundir(None, format!("{apelido} saiu do chat!\n"));
+        }
+    }
+    // ANCHOR_END: sair
 }

@@ -4,7 +4,7 @@
 //!
 //! - `src/bin/servidor.rs`: o servidor echo do laboratório 02, preparado para o mundo
 //!   real: socket de escuta montado com socket2 (com `SO_REUSEADDR`), prazo para
-//!   clientes calados, meia conexão, desconexões abruptas e encerramento gracioso com
+//!   clientes calados, fechamento parcial, desconexões abruptas e encerramento gracioso com
 //!   SIGTERM ou Ctrl-C.
 //! - `src/bin/cliente.rs`: o cliente echo do laboratório 02, com um código de saída
 //!   para cada jeito de a conversa dar errado.
@@ -17,8 +17,8 @@
 //!    `Echo: <linha>\n`, numa escrita só. Bytes que não são UTF-8 não encerram a conversa.
 //! 2. Um cliente que não envia nada durante o prazo recebe `Tempo esgotado\n` e é
 //!    desconectado; os outros nem percebem.
-//! 3. Quando o cliente fecha o lado dele (meia conexão), o servidor responde o que
-//!    faltava, inclusive um último pedaço sem `\n`, e fecha a conexão.
+//! 3. Quando o cliente fecha o lado dele (fechamento parcial, half-close), o servidor
+//!    responde o que faltava, inclusive um último pedaço sem `\n`, e fecha a conexão.
 //! 4. Um cliente que some no meio da conversa encerra só a conversa com ele.
 //! 5. Com SIGTERM ou SIGINT, cada cliente conectado recebe `Servidor encerrando\n`, a
 //!    conexão fecha e o servidor termina com código 0, sem esperar ninguém.

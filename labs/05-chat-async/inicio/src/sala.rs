@@ -90,14 +90,12 @@ impl Sala {
         fila: Sender<Arc<str>>,
         escritora: AbortHandle,
     ) -> Result<Vec<Pendente>, String> {
-        // TODO: se `apelido` já estiver em `self.membros`, devolva
-        //       `Err(format!("o apelido {apelido} já está em uso"))`.
-        // TODO: coloque "Conectado ao servidor!\n" na fila do recém-chegado com
-        //       `fila.try_send(Arc::from("Conectado ao servidor!\n"))` ANTES de inseri-lo
-        //       (assim ele recebe esta linha antes de qualquer outra mensagem da sala);
-        //       se falhar, devolva `Err` com um motivo.
-        // TODO: insira `Membro { id, fila, escritora }` em `self.membros` e devolva
-        //       `Ok(self.difundir(Some(apelido), format!("{apelido} entrou no chat!\n")))`.
+        // TODO (entrar): recuse um apelido que já está na sala, com o motivo.
+        // TODO (entrar): antes de pôr o cliente na sala, garanta que
+        //       "Conectado ao servidor!\n" seja a primeira linha na fila dele; se
+        //       nem ela couber, recuse a entrada.
+        // TODO (entrar): ponha o cliente na sala e anuncie a entrada aos outros,
+        //       devolvendo o que a difusão não conseguiu entregar.
         Ok(Vec::new())
     }
 
@@ -105,9 +103,9 @@ impl Sala {
     /// (por exemplo, desconectado por ter ficado para trás).
     #[must_use]
     pub fn sair(&mut self, id: u64, apelido: &str) -> Vec<Pendente> {
-        // TODO: se o membro com este `apelido` tiver este `id`, remova-o (sem `abort`:
-        //       a escritora dele ainda envia o que está na fila) e devolva o que
-        //       `self.difundir(None, "<apelido> saiu do chat!\n")` devolver.
+        // TODO (sair): se este apelido ainda é desta conexão, tire-o da sala (a
+        //       escritora dele continua enviando o que já está na fila) e anuncie a
+        //       saída a todos, devolvendo o que a difusão não conseguiu entregar.
         Vec::new()
     }
 
@@ -138,17 +136,13 @@ impl Sala {
     /// que não couberam, para [`entregar`].
     #[must_use]
     pub fn difundir(&mut self, remetente: Option<&str>, linha: String) -> Vec<Pendente> {
-        // TODO: transforme a linha em `Arc<str>` uma vez só (`Arc::from(linha)`) e, para
-        //       cada membro menos o `remetente`, chame
-        //       `membro.fila.try_send(Arc::clone(&linha))`; nunca `send(...).await`, que
-        //       esperaria com o cadeado na mão (e esta função nem é `async`).
-        // TODO: `Err(TrySendError::Full(linha))`: a escritora pode só não ter tido a vez.
-        //       Guarde um `Pendente { id, apelido, fila: membro.fila.clone(), linha }`
-        //       para devolver.
-        // TODO: `Err(TrySendError::Closed(_))`: a escritora já terminou. Depois do `for`
-        //       (o mapa não pode mudar enquanto é percorrido), chame
-        //       `self.derrubar(&apelido)` e difunda "<apelido> saiu do chat!\n" também
-        //       (uma lista de avisos e um `while let`, como no laboratório 03).
+        // TODO (difundir): ponha a linha na fila de cada membro, menos o remetente,
+        //       sem nunca esperar (esta função roda com o cadeado na mão) e sem
+        //       copiar a linha para cada fila.
+        // TODO (difundir): uma fila cheia ainda não prova que o cliente parou de
+        //       ler: devolva a linha como um `Pendente`, para `entregar`.
+        // TODO (difundir): uma fila fechada é uma escritora que já terminou: derrube
+        //       esse membro (depois de percorrer o mapa) e anuncie a saída dele também.
         Vec::new()
     }
 }
@@ -159,13 +153,10 @@ impl Sala {
 /// prazo ficou para trás de verdade e é expulso; os avisos de saída podem, por sua
 /// vez, encontrar outras filas cheias, e o laço continua até não sobrar nada.
 pub async fn entregar(sala: &SalaCompartilhada, mut pendentes: Vec<Pendente>) {
-    // TODO: enquanto houver pendentes (`while !pendentes.is_empty()`, tirando-os com
-    //       `pendentes.drain(..)`): marque um prazo,
-    //       `let prazo = Instant::now() + PACIENCIA;`, e para cada pendente espere
-    //       `timeout_at(prazo, pendente.fila.send(pendente.linha)).await`.
-    //       `Ok(Ok(()))`: entregue. `Ok(Err(_))` (fila fechada) ou `Err(_)` (prazo
-    //       esgotado): guarde `(pendente.id, pendente.apelido)` como atrasado.
-    // TODO: depois, com `trancar(sala)`, chame `expulsar(id, &apelido)` para cada
-    //       atrasado e junte aos `pendentes` o que ele devolver (os avisos de saída
-    //       também podem encontrar filas cheias). Nada de `.await` com o guarda vivo.
+    // TODO (entregar): dê a cada pendente até `PACIENCIA` para achar vaga na fila
+    //       do seu membro, esperando sem o cadeado; quem não abrir vaga nesse
+    //       prazo (ou cuja fila fechou) ficou para trás.
+    // TODO (entregar): expulse quem ficou para trás e entregue também os avisos de
+    //       saída que isso gerar, até não sobrar pendente nenhum. O guarda da sala
+    //       nunca pode estar vivo num `.await`.
 }

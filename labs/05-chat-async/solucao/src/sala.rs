@@ -165,6 +165,7 @@ impl Sala {
                 }
                 // `Arc::clone` copia um ponteiro e soma um no contador; a linha em
                 // si não é copiada para cada fila.
+                // ANCHOR: try-send
                 match membro.fila.try_send(Arc::clone(&linha)) {
                     Ok(()) => {}
                     // Cheia: pode ser só uma escritora que ainda não teve a vez.
@@ -177,6 +178,7 @@ impl Sala {
                     // Fechada: a escritora já terminou, o cliente está indo embora.
                     Err(TrySendError::Closed(_)) => fechados.push(apelido.clone()),
                 }
+                // ANCHOR_END: try-send
             }
             // Remover só depois do `for`: o mapa não pode mudar enquanto é percorrido.
             // O aviso de saída vai para a lista, e o `while` o difunde também.

@@ -20,14 +20,17 @@ fn main() -> ExitCode {
 fn conversar() -> io::Result<()> {
     let endereco = chat_inicio::endereco();
 
-    // TODO: leia o apelido do teclado (uma linha de `io::stdin()`).
-    // TODO: conecte a `endereco` e responda "APELIDO" com o apelido; se vier
-    //       "ERRO: ...", imprima e leia outro apelido; pare em "Conectado ao servidor!"
-    //       (imprima essa linha).
-    // TODO: crie uma thread que imprime cada linha que chega do servidor.
-    // TODO: na thread principal, envie cada linha digitada (o servidor põe o seu nome);
-    //       no fim da entrada ou em "sair", feche a conexão e imprima "Conexão encerrada".
-
+    // TODO (teclado): uma função que lê uma linha do teclado sem o `\n` e diz quando
+    //       a entrada acabou; leia com ela o apelido, antes de conectar.
+    // TODO (apelido): conecte a `endereco` e responda cada "APELIDO" com o apelido; se
+    //       vier "ERRO: ...", imprima a linha e leia outro apelido; em
+    //       "Conectado ao servidor!", imprima a linha e siga.
+    // TODO (receber): crie uma thread que imprime cada linha que chega do servidor,
+    //       na hora, e avisa "Conexão encerrada pelo servidor" se ele fechar.
+    // TODO (enviar): na thread principal, envie cada linha digitada como está (o
+    //       servidor põe o seu nome), até "sair" ou o fim da entrada.
+    // TODO (sair): feche a conexão nos dois sentidos e imprima "Conexão encerrada",
+    //       sem que a thread receptora confunda a sua saída com a do servidor.
     println!("O cliente ainda não foi escrito: veja os TODO em src/bin/cliente.rs ({endereco}).");
     Ok(())
 }

@@ -7,7 +7,7 @@
 //! Avalie com `cargo xtask check 03` na raiz da apostila.
 
 // Enquanto os TODO não forem feitos, parte do que está importado ainda não é usado.
-#![allow(unused_imports, unused_variables, dead_code)]
+#![allow(unused_imports, unused_variables, unused_mut, dead_code)]
 
 use std::io::{self, BufReader, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -53,14 +53,23 @@ fn main() -> ExitCode {
 
 /// A vida de um cliente: apelido, conversa, saída.
 fn atender(id: u64, conexao: TcpStream, sala: SalaCompartilhada) -> io::Result<()> {
-    // TODO: crie a fila do cliente com `mpsc::sync_channel::<String>(FILA_MAXIMA)` e
-    //       uma thread escritora: `thread::spawn(move || escrever(escritor, saida))`,
-    //       com `escritor = conexao.try_clone()?`.
-    // TODO: num laço, envie "APELIDO\n" pela fila, leia a resposta com
-    //       `ler_linha(&mut leitor)` e tente `trancar(&sala).entrar(...)`; se o apelido
-    //       for inválido (`validar_apelido`) ou estiver em uso, envie "ERRO: <motivo>\n".
-    // TODO: depois, leia linhas até o fim e difunda "<apelido>: <texto>\n" para os
-    //       outros; ao sair (do jeito que for), chame `trancar(&sala).sair(id, &apelido)`.
+    // A fila deste cliente e a thread escritora, que é a única a escrever no socket
+    // dele (o porquê está em "O cliente lento", no capítulo). Tudo o que ele deve
+    // receber, `APELIDO` inclusive, vai por `fila`.
+    let (fila, saida) = mpsc::sync_channel::<String>(FILA_MAXIMA);
+    let escritor = conexao.try_clone()?;
+    thread::spawn(move || escrever(escritor, saida));
+    let mut leitor = BufReader::new(conexao.try_clone()?);
+
+    // TODO (apelido): pergunte "APELIDO\n" e leia a resposta com `ler_linha`, até um
+    //       apelido válido (`validar_apelido`) e livre (`Sala::entrar`, com a sala
+    //       trancada); a cada recusa, envie "ERRO: <motivo>\n". Se a conexão acabar
+    //       antes, termine sem avisar ninguém.
+    // TODO (conversa): leia as linhas do cliente até o fim e difunda cada uma para os
+    //       outros como "<apelido>: <texto>\n". O nome vem do apelido aceito, nunca
+    //       do texto.
+    // TODO (saída): seja qual for o fim da conversa (EOF, linha grande demais, erro
+    //       ou reset), tire o cliente da sala com `Sala::sair` antes de terminar.
     Ok(())
 }
 

@@ -25,6 +25,7 @@ fn main() -> ExitCode {
     }
 }
 
+// ANCHOR: ler_do_teclado
 /// Lê uma linha do teclado, sem o `\n`; `None` no fim da entrada.
 fn ler_do_teclado(convite: &str) -> io::Result<Option<String>> {
     // O convite só faz sentido para uma pessoa, não para outro programa.
@@ -38,12 +39,15 @@ fn ler_do_teclado(convite: &str) -> io::Result<Option<String>> {
     }
     Ok(Some(linha.trim_end_matches(['\n', '\r']).to_owned()))
 }
+// ANCHOR_END: ler_do_teclado
 
 // ANCHOR: conversar
 fn conversar() -> io::Result<()> {
+    // ANCHOR: let-else
     let Some(mut apelido) = ler_do_teclado("Escolha seu apelido: ")? else {
         return Ok(());
     };
+    // ANCHOR_END: let-else
     let endereco = chat_solucao::endereco();
     let conexao = TcpStream::connect(endereco)?;
     let mut escritor = conexao.try_clone()?;
@@ -101,8 +105,10 @@ fn conversar() -> io::Result<()> {
         }
         escritor.write_all(format!("{mensagem}\n").as_bytes())?;
     }
+    // ANCHOR: despedida
     SAINDO.store(true, Ordering::SeqCst);
     escritor.shutdown(Shutdown::Both)?;
+    // ANCHOR_END: despedida
     println!("Conexão encerrada");
     // ANCHOR_END: enviar
     Ok(())

@@ -69,6 +69,7 @@ fn atender(id: u64, conexao: TcpStream, sala: SalaCompartilhada) -> io::Result<(
             Linha::Texto(apelido) => apelido,
             Linha::Fim | Linha::Grande => return Ok(()),
         };
+        // ANCHOR: entrada
         let entrada = validar_apelido(&apelido).and_then(|()| {
             trancar(&sala).entrar(
                 id,
@@ -77,6 +78,7 @@ fn atender(id: u64, conexao: TcpStream, sala: SalaCompartilhada) -> io::Result<(
                 conexao.try_clone().map_err(|e| e.to_string())?,
             )
         });
+        // ANCHOR_END: entrada
         match entrada {
             Ok(()) => break apelido,
             Err(motivo) => {
@@ -91,9 +93,11 @@ fn atender(id: u64, conexao: TcpStream, sala: SalaCompartilhada) -> io::Result<(
     let resultado = loop {
         match ler_linha(&mut leitor) {
             // O servidor escreve o nome: ninguém fala em nome de outro.
+            // ANCHOR: difundir-linha
             Ok(Linha::Texto(texto)) => {
                 trancar(&sala).difundir(Some(&apelido), format!("{apelido}: {texto}\n"));
             }
+            // ANCHOR_END: difundir-linha
             Ok(Linha::Fim) => break Ok(()),
             Ok(Linha::Grande) => {
                 eprintln!("{apelido} enviou uma linha grande demais; desconectado");

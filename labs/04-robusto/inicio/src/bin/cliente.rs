@@ -19,23 +19,11 @@ use std::time::Duration;
 use robusto_inicio::{SAIDA_CONEXAO_PERDIDA, SAIDA_CONEXAO_RECUSADA, SAIDA_TEMPO_ESGOTADO};
 
 // TODO (códigos de saída): crie um `enum Falha` com um caso para cada jeito de dar
-//       errado: conexão recusada (código `SAIDA_CONEXAO_RECUSADA`), tempo esgotado
-//       (`SAIDA_TEMPO_ESGOTADO`), conexão perdida (`SAIDA_CONEXAO_PERDIDA`) e outra
-//       (código 1, guardando o `io::Error`). Dê a ele um método `codigo(&self) -> u8`
-//       e um `impl fmt::Display` com mensagens em português, e faça `conversar`
-//       devolver `Result<(), Falha>`.
-
-fn main() -> ExitCode {
-    match conversar() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(erro) => {
-            // TODO (códigos de saída): com `Falha`, termine com
-            //       `ExitCode::from(falha.codigo())` em vez de sempre 1.
-            eprintln!("Erro: {erro}");
-            ExitCode::FAILURE
-        }
-    }
-}
+//       errado (conexão recusada, tempo esgotado, conexão perdida, outra) e um
+//       método que diz o código de saída de cada caso: as constantes `SAIDA_*` do
+//       `lib.rs`, e 1 para "outra". Faça `conversar` devolver `Result<(), Falha>`.
+// TODO (mensagens): implemente `fmt::Display` para `Falha`, com uma mensagem em
+//       português para cada caso, que diga à pessoa o que verificar.
 
 fn conversar() -> io::Result<()> {
     let endereco = robusto_inicio::endereco();
@@ -74,13 +62,13 @@ fn conversar() -> io::Result<()> {
         //       vira a falha de código 4.
         escritor.write_all(format!("{mensagem}\n").as_bytes())?;
 
-        // TODO (tempo esgotado e conexão perdida): ao ler a resposta, um erro de tipo
-        //       `ErrorKind::WouldBlock` ou `ErrorKind::TimedOut` é o prazo acabando
-        //       (código 3, mensagem com "tempo esgotado"); `ConnectionReset` e parecidos,
-        //       código 4. Troque o `read_line` por `read_until(b'\n', ...)` num
-        //       `Vec<u8>` com `String::from_utf8_lossy`: uma resposta sem `\n` no fim
-        //       (ou 0 bytes) quer dizer que o servidor fechou a conexão, código 4 em vez
-        //       de um `break`.
+        // TODO (tempo esgotado): ao ler a resposta, o erro do prazo
+        //       (`ErrorKind::WouldBlock` ou `ErrorKind::TimedOut`) vira a falha de
+        //       código 3.
+        // TODO (conexão perdida): um reset (`ConnectionReset` e parecidos) vira a
+        //       falha de código 4, e também uma resposta que termina sem `\n` (ou com
+        //       0 bytes): o servidor fechou a conexão no meio da conversa, não é um
+        //       `break`. `read_until(b'\n', ...)` num `Vec<u8>` mostra se o `\n` veio.
         let mut resposta = String::new();
         if leitor.read_line(&mut resposta)? == 0 {
             println!("O servidor fechou a conexão");
@@ -89,8 +77,21 @@ fn conversar() -> io::Result<()> {
         println!("Resposta: {}", resposta.trim_end_matches('\n'));
     }
 
-    // Fecha o nosso lado de escrita: o servidor recebe EOF e encerra a conversa.
+    // Fecha a conexão nos dois sentidos: o servidor recebe o fim dos dados (EOF) e
+    // encerra a conversa. É o socket que fecha, não só esta cópia (`try_clone`).
     escritor.shutdown(Shutdown::Both)?;
     println!("Conexão encerrada");
     Ok(())
+}
+
+fn main() -> ExitCode {
+    match conversar() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(erro) => {
+            // TODO (códigos de saída): com `Falha`, termine com
+            //       `ExitCode::from(falha.codigo())` em vez de sempre 1.
+            eprintln!("Erro: {erro}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -6,8 +6,10 @@
 //! Rode com `cargo run --bin servidor`; teste com `nc 127.0.0.1 5000`.
 //! Avalie com `cargo xtask check 04` na raiz da apostila.
 //!
-//! O ponto de partida é a solução do laboratório 02: ele já passa nos primeiros
-//! passos do corretor. Os `// TODO` dizem o que falta para o resto.
+//! O ponto de partida é a solução do laboratório 02, com o socket de escuta já
+//! montado pela crate socket2: ele passa nos primeiros passos do corretor. Os
+//! `// TODO` dizem o que falta para o resto, na ordem do capítulo "Dicas e boas
+//! práticas"; o `main`, que recebe os últimos, fica no fim do arquivo.
 
 // Enquanto os TODO não forem feitos, parte do que está importado ainda não é usado.
 #![allow(unused_imports, unused_variables, dead_code)]
@@ -25,13 +27,54 @@ use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 use socket2::{Domain, Protocol, Socket, Type};
 
+/// Abre o socket de escuta, uma opção de cada vez: os mesmos passos do tutorial
+/// em Python (`socket`, `setsockopt`, `bind`, `listen`).
+fn escutar(endereco: SocketAddr) -> io::Result<TcpListener> {
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP))?;
+    // TODO (SO_REUSEADDR): o servidor derrubado com clientes conectados deixa as
+    //       conexões dele em TIME_WAIT, e este `bind` recusa a porta ao reiniciar
+    //       ("Address already in use"). Ligue a opção que resolve isso, antes do `bind`.
+    socket.bind(&endereco.into())?;
+    // O tamanho da fila de conexões completas que esperam o `accept`.
+    socket.listen(1024)?;
+    Ok(socket.into())
+}
+
+/// Conversa com um cliente até ele fechar a conexão.
+fn atender(conexao: TcpStream, limite: Duration) -> io::Result<()> {
+    let quem = conexao.peer_addr()?;
+    println!("Conectado com {quem}");
+
+    // TODO (tempo limite): ponha o prazo `limite` em cada leitura e em cada escrita
+    //       desta conexão, antes de ler.
+    let mut escritor = conexao.try_clone()?;
+    let leitor = BufReader::new(conexao);
+    // TODO (fechamento parcial): troque `lines()` por um laço com `read_until(b'\n', ...)`
+    //       num `Vec<u8>`: ele devolve também o último pedaço sem `\n` e nunca falha
+    //       por bytes que não são UTF-8 (converta com `String::from_utf8_lossy`, sem
+    //       o `\n` e sem um `\r` final).
+    for linha in leitor.lines() {
+        // TODO (tempo esgotado): o erro do prazo (`ErrorKind::WouldBlock` no Unix,
+        //       `ErrorKind::TimedOut` no Windows) não é um defeito: envie
+        //       "Tempo esgotado\n" e encerre a conversa. Os outros erros continuam
+        //       subindo com `?`.
+        let linha = linha?;
+        // A resposta inteira num só `write_all`: uma mensagem, uma escrita.
+        let resposta = format!("Echo: {linha}\n");
+        escritor.write_all(resposta.as_bytes())?;
+    }
+
+    // `lines()` terminou: o cliente fechou a conexão (EOF).
+    println!("Cliente {quem} desconectou");
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let endereco = robusto_inicio::endereco();
     let limite = robusto_inicio::tempo_limite();
 
-    // TODO (encerramento): antes de abrir a porta, registre os sinais com
-    //       `Signals::new([SIGTERM, SIGINT])` (um erro aqui: mensagem `Erro: ...` e
-    //       `ExitCode::FAILURE`).
+    // TODO (encerramento, sinais): antes de abrir a porta, passe a receber SIGTERM e
+    //       SIGINT com a crate signal-hook, em vez de morrer com eles.
 
     let servidor = match escutar(endereco) {
         Ok(servidor) => servidor,
@@ -42,20 +85,13 @@ fn main() -> ExitCode {
     };
     println!("Servidor robusto escutando em {endereco}");
 
-    // TODO (encerramento): leve este laço para uma thread (`thread::spawn`) e, na
-    //       thread principal, espere o primeiro sinal com `sinais.forever().next()`.
-    //       Guarde cada cliente aceito num registro compartilhado, por exemplo
-    //       `Arc<Mutex<HashMap<u64, Arc<Mutex<TcpStream>>>>>`, com uma marca de
-    //       "encerrando" ao lado; quem escreve num cliente segura o `Mutex` dele, e um
-    //       aviso nunca cai no meio de um eco. Quando o sinal chegar:
-    //       - ligue a marca (quem for aceito depois recebe "Servidor encerrando\n" e é
-    //         fechado logo);
-    //       - envie "Servidor encerrando\n" a cada cliente do registro e feche a conexão
-    //         com `shutdown(Shutdown::Both)`, sem ficar à mercê de nenhum: espere o
-    //         cadeado de cada um numa thread própria, com um prazo total (500 ms, com
-    //         `mpsc::channel` e `recv_timeout`), e chame `set_nonblocking(true)` antes
-    //         de escrever o aviso;
-    //       - imprima `Servidor encerrando` e devolva `ExitCode::SUCCESS`.
+    // TODO (encerramento, esperar o sinal): leve este laço para uma thread própria;
+    //       a thread principal fica livre para dormir até o primeiro sinal.
+    // TODO (encerramento, registro): guarde cada cliente aceito num registro
+    //       compartilhado, com uma marca de "encerrando"; o escritor de cada cliente
+    //       fica atrás de um `Mutex`, para que um aviso nunca caia no meio de um echo.
+    //       Quando a conversa acaba, o cliente sai do registro e a conexão é fechada
+    //       com `shutdown`.
     for conexao in servidor.incoming() {
         match conexao {
             Ok(conexao) => {
@@ -69,45 +105,9 @@ fn main() -> ExitCode {
             Err(erro) => eprintln!("accept falhou: {erro}"),
         }
     }
+    // TODO (encerramento, despedida): quando o sinal chegar, ligue a marca, envie
+    //       "Servidor encerrando\n" a cada cliente do registro e feche cada conexão,
+    //       sem esperar mais que 500 ms por nenhum cliente; depois imprima
+    //       `Servidor encerrando` e termine com `ExitCode::SUCCESS`.
     ExitCode::SUCCESS
-}
-
-/// Abre o socket de escuta.
-fn escutar(endereco: SocketAddr) -> io::Result<TcpListener> {
-    // TODO (SO_REUSEADDR): monte o socket com a crate socket2, uma opção de cada vez:
-    //       `Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP))?`, depois
-    //       `set_reuse_address(true)?` (antes do bind: é o que deixa reiniciar o
-    //       servidor com a porta ainda em TIME_WAIT), `bind(&endereco.into())?` e
-    //       `listen(1024)?`; `Ok(socket.into())` o converte num `TcpListener`.
-    TcpListener::bind(endereco)
-}
-
-/// Conversa com um cliente até ele fechar a conexão.
-fn atender(conexao: TcpStream, limite: Duration) -> io::Result<()> {
-    let quem = conexao.peer_addr()?;
-    println!("Conectado com {quem}");
-
-    // TODO (tempo limite): antes de ler, `conexao.set_read_timeout(Some(limite))?`.
-    //       Troque o `lines()` por um laço com `leitor.read_until(b'\n', &mut linha)`
-    //       num `Vec<u8>`, convertendo a linha com `String::from_utf8_lossy` (sem o
-    //       `\n` e sem um `\r` final), para que bytes inválidos não encerrem a conversa.
-    //       - `Ok(0)`: o cliente fechou; termine.
-    //       - linha sem `\n` no fim: é o último pedaço antes do EOF (meia conexão);
-    //         responda `Echo: <pedaço>\n` e termine.
-    //       - `Err` de tipo `ErrorKind::WouldBlock` ou `ErrorKind::TimedOut`: o prazo
-    //         acabou sem chegar nada; envie "Tempo esgotado\n" e feche com
-    //         `shutdown(Shutdown::Both)`.
-    //       - qualquer outro `Err` (um reset, por exemplo): devolva-o com `?`.
-    let mut escritor = conexao.try_clone()?;
-    let leitor = BufReader::new(conexao);
-    for linha in leitor.lines() {
-        let linha = linha?;
-        // A resposta inteira num só `write_all`: uma mensagem, uma escrita.
-        let resposta = format!("Echo: {linha}\n");
-        escritor.write_all(resposta.as_bytes())?;
-    }
-
-    // `lines()` terminou: o cliente fechou a conexão (EOF).
-    println!("Cliente {quem} desconectou");
-    Ok(())
 }

@@ -24,15 +24,16 @@ use socket2::{Domain, Protocol, Socket, Type};
 const AVISO_TEMPO_ESGOTADO: &[u8] = b"Tempo esgotado\n";
 /// O que cada cliente recebe quando o servidor vai terminar.
 const AVISO_ENCERRANDO: &[u8] = b"Servidor encerrando\n";
-/// Quanto o encerramento espera por escritas em andamento (um eco pela metade)
-/// antes de derrubar todas as conexões: bem menos que os 2 s que o corretor dá.
+/// Quanto o encerramento espera por escritas em andamento (uma resposta echo pela
+/// metade) antes de derrubar todas as conexões: bem menos que os 2 s que o corretor dá.
 const PRAZO_DESPEDIDA: Duration = Duration::from_millis(500);
 
 // ANCHOR: registro
 /// Um cliente conectado, do jeito que o encerramento precisa dele.
 struct Cliente {
     /// O lado de escrever, com cadeado: quem escreve segura o cadeado durante a
-    /// mensagem inteira, e o aviso de encerramento nunca cai no meio de um eco.
+    /// mensagem inteira, e o aviso de encerramento nunca cai no meio de uma resposta
+    /// echo.
     escritor: Arc<Mutex<TcpStream>>,
     /// Mais uma cópia do socket, só para derrubar a conexão sem precisar do
     /// cadeado, que pode estar com uma thread presa numa escrita.
@@ -202,8 +203,8 @@ fn atender(conexao: TcpStream, quem: SocketAddr, escritor: &Mutex<TcpStream>) ->
                 responder(escritor, &linha)?;
                 // ANCHOR: meia-conexao
                 // Sem `\n` no fim, é o último pedaço antes do EOF: o cliente fechou o
-                // lado de escrita dele (meia conexão). O pedaço foi respondido acima, e
-                // ele não vai mandar mais nada.
+                // lado de escrita dele (fechamento parcial). O pedaço foi respondido
+                // acima, e ele não vai mandar mais nada.
                 if !linha.ends_with(b"\n") {
                     break;
                 }
@@ -252,9 +253,9 @@ fn encerrar(registro: &Registro) {
         clientes.encerrando = true;
         std::mem::take(&mut clientes.conectados)
     };
-    // Cada despedida espera o cadeado do seu cliente numa thread própria. Um eco em
-    // andamento termina antes do aviso, e um cliente que não lê prende só a thread
-    // da despedida dele, não o encerramento.
+    // Cada despedida espera o cadeado do seu cliente numa thread própria. Uma resposta
+    // echo em andamento termina antes do aviso, e um cliente que não lê prende só a
+    // thread da despedida dele, não o encerramento.
     let (pronta, despedidas) = mpsc::channel();
     for cliente in conectados.values() {
         let escritor = Arc::clone(&cliente.escritor);
@@ -282,7 +283,9 @@ fn encerrar(registro: &Registro) {
 /// Envia `Servidor encerrando\n` e fecha a conexão, sem nunca esperar pelo cliente.
 fn despedir(mut conexao: &TcpStream) {
     // Sem bloqueio, uma escrita que não cabe no buffer falha na hora em vez de
-    // esperar o cliente ler. O aviso é curto e quase sempre cabe.
+    // esperar o cliente ler. O aviso é curto e quase sempre cabe. A opção vale para o
+    // socket, não só para esta cópia: a leitura da thread do cliente também deixa de
+    // esperar, o que não faz mal, porque o `shutdown` logo abaixo encerra a conversa.
     let _ = conexao.set_nonblocking(true);
     let _ = conexao.write_all(AVISO_ENCERRANDO);
     let _ = conexao.shutdown(Shutdown::Both);

@@ -58,18 +58,13 @@ async fn ler_do_teclado(teclado: &mut Teclado, convite: &str) -> io::Result<Opti
 async fn conversar() -> io::Result<()> {
     let endereco = chat_async_inicio::endereco();
 
-    // TODO: crie o teclado uma vez só, `BufReader::new(tokio::io::stdin()).lines()`, e
-    //       leia o apelido com `ler_do_teclado(&mut teclado, "Escolha seu apelido: ")`.
-    // TODO: conecte com `TcpStream::connect(endereco).await?`, separe com
-    //       `into_split()` e leia as linhas do servidor com
-    //       `BufReader::new(leitura).lines()`. Responda cada "APELIDO" com o apelido; se
-    //       vier "ERRO: ...", imprima e leia outro apelido; pare em
-    //       "Conectado ao servidor!" (imprima essa linha).
-    // TODO: num laço, `tokio::select!` entre `servidor.next_line()` (imprima cada linha;
-    //       no fim, "Conexão encerrada pelo servidor" e `return Ok(())`) e
-    //       `teclado.next_line()` (envie a linha como está, com `write_all`; em "sair"
-    //       ou no fim da entrada, saia do laço).
-    // TODO: depois do laço, `escritor.shutdown().await?` e imprima "Conexão encerrada".
+    // TODO (apelido): leia o apelido do teclado, conecte e faça a apresentação do
+    //       laboratório 03 (APELIDO, ERRO, Conectado ao servidor!). Um só leitor de
+    //       linhas para o teclado e um só para o servidor, do começo ao fim.
+    // TODO (laço): espere ao mesmo tempo a próxima linha do servidor (imprima; se
+    //       ele fechar, "Conexão encerrada pelo servidor") e a próxima linha do
+    //       teclado (envie como está; "sair" ou o fim da entrada encerram o laço).
+    // TODO (sair): envie o fim dos dados ao servidor e imprima "Conexão encerrada".
 
     println!("O cliente ainda não foi escrito: veja os TODO em src/bin/cliente.rs ({endereco}).");
     Ok(())

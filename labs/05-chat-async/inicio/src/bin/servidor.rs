@@ -64,30 +64,23 @@ async fn main() -> ExitCode {
 
 /// A vida de um cliente: apelido, conversa, saída.
 async fn atender(id: u64, conexao: TcpStream, sala: SalaCompartilhada) -> io::Result<()> {
-    // TODO: separe o socket com `let (leitura, escrita) = conexao.into_split();`, crie a
-    //       fila com `mpsc::channel::<Arc<str>>(FILA_MAXIMA)` e a tarefa escritora com
-    //       `let escritora = tokio::spawn(escrever(escrita, saida));`. Leia com
-    //       `BufReader::new(leitura)`.
-    // TODO: num laço, envie "APELIDO\n" com `fila.send(Arc::from("APELIDO\n")).await`,
-    //       leia a resposta com `ler_linha(&mut leitor).await` e tente
-    //       `trancar(&sala).entrar(id, &apelido, fila.clone(), escritora.abort_handle())`;
-    //       se o apelido for inválido (`validar_apelido`) ou estiver em uso, envie
-    //       "ERRO: <motivo>\n". Aceito o apelido, `entregar(&sala, pendentes).await`.
-    // TODO: depois, num laço, espere com `tokio::select!` a próxima linha
-    //       (`ler_linha(&mut leitor)`) ou o fim da escritora (`fila.closed()`); difunda
-    //       "<apelido>: <texto>\n" com `let pendentes = trancar(&sala).difundir(...);`
-    //       e `entregar(&sala, pendentes).await` (o guarda morre no fim do `let`).
-    // TODO: ao sair (do jeito que for), `trancar(&sala).sair(id, &apelido)` e
-    //       `entregar` o que ele devolver.
+    // TODO (escritora): separe o socket em leitura e escrita, crie a fila limitada
+    //       deste cliente e uma tarefa escritora que a esvazia no socket.
+    // TODO (apelido): pergunte o apelido até um válido e livre, como no laboratório
+    //       03; depois da entrada, entregue o que a difusão deixou pendente.
+    // TODO (conversa): difunda cada linha do cliente aos outros, com o apelido na
+    //       frente, até o fim da conexão. Espere também o fim da escritora: a sala
+    //       pode ter expulsado este cliente.
+    // TODO (saída): seja qual for o fim da conversa, tire o cliente da sala e
+    //       entregue o aviso pendente.
     Ok(())
 }
 
 /// A tarefa escritora: envia, na ordem, o que chega na fila. Termina quando a fila
 /// fecha (o cliente saiu), quando o socket falha ou quando a sala a aborta.
 async fn escrever(mut conexao: OwnedWriteHalf, mut saida: Receiver<Arc<str>>) {
-    // TODO: `while let Some(linha) = saida.recv().await`: junte num `Vec<u8>` essa
-    //       linha e as que já estão esperando (`saida.try_recv()`, até `LOTE_MAXIMO`
-    //       bytes) e envie tudo com um só `conexao.write_all(&lote).await`; pare no
-    //       primeiro erro.
-    // TODO: no fim, `conexao.shutdown().await` envia o fim dos dados (FIN).
+    // TODO (escrever): envie ao socket, na ordem, cada linha que chegar na fila;
+    //       quando a escritora acordar, junte num lote só (até `LOTE_MAXIMO` bytes)
+    //       as linhas que já estiverem esperando. Pare no primeiro erro.
+    // TODO (escrever): quando a fila fechar, envie o fim dos dados (FIN).
 }

@@ -104,6 +104,7 @@ async fn conversar() -> io::Result<()> {
     // chegado fica no buffer do `Lines` para a próxima chamada.
     loop {
         tokio::select! {
+            // ANCHOR: recebida
             recebida = servidor.next_line() => match recebida {
                 Ok(Some(linha)) => println!("{linha}"),
                 // O servidor fechou (ou a conexão caiu): não é um erro do cliente.
@@ -112,6 +113,7 @@ async fn conversar() -> io::Result<()> {
                     return Ok(());
                 }
             },
+            // ANCHOR_END: recebida
             digitada = teclado.next_line() => match digitada? {
                 // O servidor acrescenta o nosso apelido: a linha vai como está.
                 Some(mensagem) if !mensagem.eq_ignore_ascii_case("sair") => {

@@ -90,9 +90,11 @@ async fn atender(id: u64, conexao: TcpStream, sala: SalaCompartilhada) -> io::Re
             Linha::Fim | Linha::Grande => return Ok(()),
         };
         // O guarda de `trancar` vive só dentro da closure, que não tem `.await`.
+        // ANCHOR: entrada
         let entrada = validar_apelido(&apelido).and_then(|()| {
             trancar(&sala).entrar(id, &apelido, fila.clone(), escritora.abort_handle())
         });
+        // ANCHOR_END: entrada
         match entrada {
             Ok(pendentes) => {
                 // O aviso de entrada que não coube em alguma fila: agora, sem o cadeado.
@@ -112,10 +114,12 @@ async fn atender(id: u64, conexao: TcpStream, sala: SalaCompartilhada) -> io::Re
         // Duas esperas ao mesmo tempo: a próxima linha do cliente, ou o fim da
         // escritora (a sala a derrubou porque ele ficou para trás, ou o socket
         // falhou). Sem a segunda, esta tarefa ficaria lendo alguém já expulso.
+        // ANCHOR: select
         let linha = tokio::select! {
             linha = ler_linha(&mut leitor) => linha,
             () = fila.closed() => break Ok(()),
         };
+        // ANCHOR_END: select
         match linha {
             // O servidor escreve o nome: ninguém fala em nome de outro. O guarda de
             // `trancar` morre no fim do `let`: o cadeado já está aberto quando
@@ -156,12 +160,14 @@ async fn escrever(mut conexao: OwnedWriteHalf, mut saida: Receiver<Arc<str>>) {
         // linha; juntar o que já está esperando na fila, sem esperar mais nada
         // (`try_recv`), manda tudo num `write_all` só. O teto mantém o lote pequeno
         // mesmo se a fila for enchendo enquanto ele é montado.
+        // ANCHOR: lote
         while lote.len() < LOTE_MAXIMO {
             match saida.try_recv() {
                 Ok(linha) => lote.extend_from_slice(linha.as_bytes()),
                 Err(_) => break,
             }
         }
+        // ANCHOR_END: lote
         if conexao.write_all(&lote).await.is_err() {
             break;
         }
