@@ -92,7 +92,7 @@ impl Running {
         write: &[PathBuf],
     ) -> Result<Running, String> {
         let port = wire::free_port().map_err(|e| format!("sem porta livre: {e}"))?;
-        let running = Running::spawn(path, port, env, read, write, Udp::Denied)?;
+        let running = Running::spawn(path, port, env, read, write, Some(Udp::Denied))?;
         // The probe connection is closed at once; chat servers see a visitor
         // that never gave a nickname, which costs them nothing.
         match wire::dial(port, Instant::now() + Duration::from_secs(10)).await {
@@ -105,12 +105,20 @@ impl Running {
         }
     }
 
-    /// Starts lab 06's UDP server (allowed UDP to loopback, as when graded) and
-    /// waits until it answers a datagram: there is no connection to wait for, so
-    /// the probe is a request (`0 ECO pronto?`), sent again until the reply comes.
-    pub async fn start_udp(path: &Path) -> Result<Running, String> {
+    /// Starts lab 06's UDP server and waits until it answers a datagram: there is
+    /// no connection to wait for, so the probe is a request (`0 ECO pronto?`),
+    /// sent again until the reply comes. `isolated`: in the sandbox, allowed UDP
+    /// to loopback as when graded, where the grader checks the destination of
+    /// every datagram sent with an address (a cost of its own, measured apart);
+    /// otherwise plainly, as the learner runs it (it is the reference solution).
+    pub async fn start_udp(path: &Path, isolated: bool) -> Result<Running, String> {
         let port = wire::free_udp_port().map_err(|e| format!("sem porta livre: {e}"))?;
-        let running = Running::spawn(path, port, &[], &[], &[], Udp::loopback())?;
+        let udp = if isolated {
+            Some(Udp::loopback())
+        } else {
+            None
+        };
+        let running = Running::spawn(path, port, &[], &[], &[], udp)?;
         let probe = tokio::net::UdpSocket::bind(wire::loopback(0))
             .await
             .map_err(|e| format!("não consegui abrir um socket UDP: {e}"))?;
@@ -133,14 +141,15 @@ impl Running {
         Err(format!("{} não respondeu por UDP", path.display()))
     }
 
-    /// Spawns `path` with `PORTA=<port>`, sandboxed like every program under test.
+    /// Spawns `path` with `PORTA=<port>`, sandboxed like every program under test
+    /// with the UDP rule `udp` (`None`: not sandboxed).
     fn spawn(
         path: &Path,
         port: u16,
         env: &[(&str, String)],
         read: &[PathBuf],
         write: &[PathBuf],
-        udp: Udp,
+        udp: Option<Udp>,
     ) -> Result<Running, String> {
         let mut command = Command::new(path);
         command
@@ -153,7 +162,7 @@ impl Running {
         // Sandboxed like every program under test, without the rlimits: the
         // bench holds ten thousand connections.
         let mut sandbox = None;
-        if crate::sandbox::enabled() {
+        if let Some(udp) = udp.filter(|_| crate::sandbox::enabled()) {
             let launch = crate::process::Launch::Binary {
                 path: path.to_path_buf(),
                 cwd: path.parent().unwrap_or(path).to_path_buf(),

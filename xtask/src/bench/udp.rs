@@ -9,6 +9,11 @@
 //! - **single question**: a new socket (or connection) per question, closed after
 //!   the answer: DNS's case. TCP pays its handshake (and its goodbye) each time.
 //!
+//! Lab 06's server is measured twice: as the learner runs it, and in the
+//! grader's sandbox, where every datagram it sends with an address waits for the
+//! grader to check the destination (`sandbox::supervisor`): that cost is the
+//! sandbox's, not UDP's, and the table says so.
+//!
 //! Each answer must be exactly the question's echo. A UDP question left without an
 //! answer for [`LOST_AFTER`] counts as lost and is not asked again: the bench
 //! measures the network, not a retransmission policy. Results are printed and
@@ -56,8 +61,22 @@ const LIMIT: Duration = Duration::from_secs(120);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Protocol {
+    /// Lab 06's server as the learner runs it.
     Udp,
+    /// Lab 06's server in the grader's sandbox, where each datagram sent with an
+    /// address (its replies, with `send_to`) is checked by the grader first.
+    UdpIsolated,
     Tcp,
+}
+
+impl Protocol {
+    fn label(self) -> &'static str {
+        match self {
+            Protocol::Udp => UDP_SERVER.label,
+            Protocol::UdpIsolated => "UDP (lab 06), isolado como no corretor",
+            Protocol::Tcp => TCP_SERVER.label,
+        }
+    }
 }
 
 /// How the questions were asked.
@@ -117,10 +136,11 @@ pub fn run(root: &Path, book_src: &Path, machine: &Machine) -> Result<(), String
         for &way in &ways {
             // The two protocols one after the other for each way: side by side,
             // under the same conditions of the machine.
-            for protocol in [Protocol::Tcp, Protocol::Udp] {
-                eprintln!("  {:?}: {}…", protocol, way.describe());
+            for protocol in [Protocol::Tcp, Protocol::Udp, Protocol::UdpIsolated] {
+                eprintln!("  {}: {}…", protocol.label(), way.describe());
                 let started = match protocol {
-                    Protocol::Udp => Running::start_udp(&udp_path).await,
+                    Protocol::Udp => Running::start_udp(&udp_path, false).await,
+                    Protocol::UdpIsolated => Running::start_udp(&udp_path, true).await,
                     Protocol::Tcp => Running::start(&tcp_path).await,
                 };
                 let result = match started {
@@ -165,14 +185,12 @@ async fn measure(protocol: Protocol, way: Way, port: u16) -> RoundTrips {
     for _ in 0..clients {
         tasks.spawn(async move {
             match (protocol, way) {
-                (Protocol::Udp, Way::Conversation { .. }) => {
-                    udp_conversation(port, questions).await
-                }
                 (Protocol::Tcp, Way::Conversation { .. }) => {
                     tcp_conversation(port, questions).await
                 }
-                (Protocol::Udp, Way::Single) => udp_singles(port, questions).await,
                 (Protocol::Tcp, Way::Single) => tcp_singles(port, questions).await,
+                (_, Way::Conversation { .. }) => udp_conversation(port, questions).await,
+                (_, Way::Single) => udp_singles(port, questions).await,
             }
         });
     }
@@ -362,10 +380,7 @@ fn page(machine: &Machine, rows: &[(Protocol, Way, RoundTrips)]) -> String {
         machine.describe_short()
     );
     for (protocol, way, r) in rows {
-        let label = match protocol {
-            Protocol::Udp => UDP_SERVER.label,
-            Protocol::Tcp => TCP_SERVER.label,
-        };
+        let label = protocol.label();
         page.push_str(&format!(
             "| {label} | {} | {} | {} | {} | {} | {} | {} |\n",
             way.describe(),
@@ -383,7 +398,11 @@ fn page(machine: &Machine, rows: &[(Protocol, Way, RoundTrips)]) -> String {
          clientes. *Pergunta avulsa*: {} perguntas, uma de cada vez, cada uma com um socket \
          novo (no TCP, conectar, perguntar, despedir-se); o tempo conta desde a criação do \
          socket. *p50* e *p99*: do envio até a resposta. *Perdidas*: perguntas UDP sem \
-         resposta em {} ms (o bench não reenvia).\n",
+         resposta em {} ms (o bench não reenvia). *Isolado como no corretor*: o mesmo \
+         servidor UDP dentro do isolamento do corretor, em que cada datagrama enviado com \
+         endereço (as respostas, com `send_to`) espera o corretor conferir o destino; os \
+         servidores TCP rodam sempre isolados, e o isolamento deles não custa nada por \
+         mensagem.\n",
         svg::number(CONVERSATION_QUESTIONS as f64),
         svg::number(SINGLE_QUESTIONS as f64),
         LOST_AFTER.as_millis()
