@@ -232,8 +232,15 @@ fn check_all_em_junit_e_json() {
         );
     }
     let (code, out, _) = run(&["check", "--all", "--solution", "--format", "json"]);
-    assert_eq!(code, 0);
     let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let failed: Vec<String> = json["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["status"] != "pass")
+        .map(|t| format!("{}: {}", t["name"], t["message"]))
+        .collect();
+    assert_eq!(code, 0, "soluções reprovadas: {failed:#?}");
     assert_eq!(json["version"], 3);
     assert_eq!(json["status"], "pass");
     let steps: usize = xtask::catalog::LABS.iter().map(|l| l.steps.len()).sum();

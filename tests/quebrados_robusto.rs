@@ -28,6 +28,33 @@ fn broken_client(variant: &str, timeout_ms: u64) -> Report {
 
 // ---- servidor ------------------------------------------------------------------
 
+/// A server that ignores PORTA and binds a port of its own is stopped by the
+/// sandbox (it may bind only PORTA): the report says the isolation denied it,
+/// in the program's own words, besides that it left before accepting.
+#[test]
+fn servidor_com_porta_fixa_ouve_do_isolamento() {
+    let lab = comum::lab("04");
+    let cwd = comum::root().join("tests/fixtures/04-robusto");
+    let report = comum::grade_marked(
+        lab,
+        Role::Server,
+        &cwd,
+        "PORTA=5999 python3 robusto.py",
+        3000,
+    );
+    assert_fails_at(&report, "eco", "E-ISOLAMENTO-NEGOU");
+    let note = comum::step(&report, "eco")
+        .notes
+        .iter()
+        .find(|n| n.code == "E-ISOLAMENTO-NEGOU")
+        .unwrap();
+    assert!(
+        note.text.contains("5999") && note.text.contains("PORTA"),
+        "{}",
+        note.text
+    );
+}
+
 /// A server that talks to one client at a time never answers the last of fifty
 /// connected clients: "muitos-clientes" fails, saying no reply came.
 #[test]

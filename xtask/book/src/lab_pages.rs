@@ -44,7 +44,7 @@ pub fn write(root: &Path, out: &Path) -> std::io::Result<()> {
             let (open, close, heading) = match variant {
                 Variant::Starter => ("", "", "Ponto de partida (inicio/)"),
                 Variant::Solution => (
-                    "<details><summary>Mostrar a solução (solucao/)</summary>",
+                    "<details class=\"solucao\"><summary>Tente primeiro — depois abra: a solução (solucao/)</summary>",
                     "</details>",
                     "Solução (solucao/)",
                 ),

@@ -80,6 +80,20 @@ impl Session {
                     ),
                 });
             }
+            if crate::sandbox::enabled()
+                && let Some(denied) = crate::sandbox::denials_in(&stderr).into_iter().next()
+            {
+                notes.push(Note {
+                    code: "E-ISOLAMENTO-NEGOU",
+                    text: format!(
+                        "O {name} recebeu um \"Permission denied\" ({denied}). O corretor roda \
+                         cada programa isolado: ele só escuta e conecta na porta que o corretor \
+                         dá em PORTA, e só escreve na sua pasta temporária. Uma porta fixa no \
+                         código ou um arquivo fora dessa pasta dão esse erro (veja \
+                         book/src/isolamento.md)."
+                    ),
+                });
+            }
             if !stderr.trim().is_empty() {
                 outputs.push((
                     format!("saída de erro do {name} (stderr)"),

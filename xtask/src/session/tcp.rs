@@ -507,16 +507,14 @@ impl Session {
             }
             let deadline = self.deadline();
             match tokio::time::timeout_at(deadline, conn.stream.read(&mut chunk)).await {
-                Ok(Ok(0)) => {
-                    return Err(format!("a conexão fechou depois de {} linhas", lines.len()));
-                }
+                Ok(Ok(0)) => return Err(format!("a conexão fechou{}", after_lines(lines.len()))),
                 Ok(Ok(n)) => conn.pending.extend_from_slice(&chunk[..n]),
                 Ok(Err(error)) => return Err(wire::describe_error(&error)),
                 Err(_) => {
+                    let waited = self.timeout_text();
                     return Err(format!(
-                        "nada chegou em {} depois de {} linhas",
-                        self.timeout_text(),
-                        lines.len()
+                        "nada chegou em {waited}{}",
+                        after_lines(lines.len())
                     ));
                 }
             }
@@ -720,5 +718,15 @@ impl Session {
         self.wait_exit(Role::Client).await?;
         self.expect_printed(farewell).await;
         Ok(())
+    }
+}
+
+/// " depois de N linhas", or nothing when none had come in this read (the
+/// caller then says what it had received before).
+fn after_lines(count: usize) -> String {
+    match count {
+        0 => String::new(),
+        1 => " depois de 1 linha".to_owned(),
+        n => format!(" depois de {n} linhas"),
     }
 }
