@@ -169,6 +169,10 @@ pub fn run(root: &Path, book_src: &Path, machine: &Machine) -> Result<(), String
     let page = page(machine, &rows);
     println!("\n{page}");
     let path = book_src.join("06-udp").join("medicoes.md");
+    if let Some(folder) = path.parent() {
+        std::fs::create_dir_all(folder)
+            .map_err(|e| format!("não consegui criar {}: {e}", folder.display()))?;
+    }
     std::fs::write(&path, &page)
         .map_err(|e| format!("não consegui escrever {}: {e}", path.display()))?;
     println!("Tabela em {}.", path.display());
