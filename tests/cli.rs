@@ -279,6 +279,16 @@ fn bench_rede_escreve_grafico_e_tabela() {
     let chart = std::fs::read_to_string(book.join("imagens/bench-chat.svg")).unwrap();
     // Two servers × one size × three panels.
     assert_eq!(chart.matches("<circle").count(), 6, "{chart}");
+    // Lab 06's UDP against lab 02's TCP, in the same run: nothing lost on loopback.
+    let udp = std::fs::read_to_string(book.join("06-udp/medicoes.md")).unwrap();
+    for row in [
+        "| TCP (lab 02) | conversa, 1 cliente |",
+        "| UDP (lab 06) | conversa, 8 clientes |",
+        "| UDP (lab 06), isolado como no corretor | pergunta avulsa",
+    ] {
+        assert!(udp.contains(row), "falta {row:?} em:\n{udp}");
+    }
+    assert_eq!(udp.matches("| 0 |  |").count(), 9, "{udp}");
     // Lab 08 with keep-alive and without, in the same run: every answer right.
     let http = std::fs::read_to_string(book.join("08-http/medicoes.md")).unwrap();
     for row in ["| com keep-alive", "| sem keep-alive"] {

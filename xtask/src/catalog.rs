@@ -17,6 +17,7 @@ pub static LABS: &[Lab] = &[
     labs::chat::LAB,
     labs::robusto::LAB,
     labs::chat_async::LAB,
+    labs::udp::LAB,
     labs::arquivos::LAB,
     labs::http::LAB,
 ];

@@ -20,6 +20,8 @@
 //! - `sandbox`: what untrusted programs and builds may touch (Landlock, no
 //!   capabilities, a scratch folder of their own).
 //! - `wire`: loopback TCP with deadlines.
+//! - `rede_ruim`: a lossy, duplicating, reordering UDP relay with a seed (lab 06's
+//!   end-to-end step, and `cargo xtask rede-ruim`).
 //! - `listening`: the addresses a program listens on, from `/proc` (loopback only?).
 //! - `compile`: building a lab crate.
 //! - `files`: the directory walk the tools share.
@@ -53,6 +55,7 @@ pub mod listening;
 pub mod printed;
 pub mod process;
 pub mod progress;
+pub mod rede_ruim;
 pub mod report;
 pub mod reports;
 pub mod run;

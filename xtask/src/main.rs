@@ -75,6 +75,36 @@ enum Command {
     },
     /// Gera o livro em book/html e verifica includes e links.
     Book,
+    /// Uma rede ruim entre duas portas UDP do loopback: perde, duplica e atrasa datagramas.
+    RedeRuim(RedeRuimArgs),
+}
+
+#[derive(clap::Args)]
+struct RedeRuimArgs {
+    /// Porcentagem dos datagramas que se perdem (0 a 100).
+    #[arg(long, value_name = "PCT", default_value_t = 20, value_parser = clap::value_parser!(u8).range(0..=100))]
+    perda: u8,
+    /// Porcentagem dos datagramas entregues que chegam duas vezes.
+    #[arg(long, value_name = "PCT", default_value_t = 10, value_parser = clap::value_parser!(u8).range(0..=100))]
+    duplica: u8,
+    /// Atraso máximo de cada datagrama, em milissegundos; atrasos diferentes trocam a ordem.
+    #[arg(long, value_name = "MS", default_value_t = 50, value_parser = clap::value_parser!(u64).range(0..=10_000))]
+    atraso: u64,
+    /// A porta em que a rede ruim escuta: aponte o cliente para ela (PORTA=...).
+    #[arg(long, value_name = "PORTA", default_value_t = 6000, value_parser = clap::value_parser!(u16).range(1..))]
+    escuta: u16,
+    /// A porta do servidor, para onde os datagramas seguem.
+    #[arg(long, value_name = "PORTA", default_value_t = 5000, value_parser = clap::value_parser!(u16).range(1..))]
+    destino: u16,
+    /// Semente do sorteio: a mesma semente repete as mesmas perdas.
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+    /// No máximo N datagramas perdidos seguidos, por cliente e sentido (padrão: sem limite).
+    #[arg(long = "perdas-seguidas", value_name = "N")]
+    perdas_seguidas: Option<u32>,
+    /// Não mostra cada decisão, só as contagens no fim.
+    #[arg(long, short)]
+    quieto: bool,
 }
 
 #[derive(Subcommand)]
@@ -91,6 +121,13 @@ enum BenchWhat {
         /// Quanto tempo (s) a entrada de todos os clientes pode levar, por medição.
         #[arg(long, default_value_t = rede::DEFAULT_JOIN_BUDGET_S)]
         prazo: u64,
+    },
+    /// Pedido e resposta por UDP (lab 06) × por TCP (lab 02), lado a lado; escreve a
+    /// tabela do capítulo "UDP: mensagens sem conexão" (também roda no `bench` sem subcomando).
+    Udp {
+        /// A pasta `src` do livro, onde vai a tabela.
+        #[arg(long, default_value = rede::DEFAULT_BOOK_SRC)]
+        livro: std::path::PathBuf,
     },
     /// Só o servidor HTTP (lab 08), com keep-alive × sem; escreve a tabela do capítulo.
     Http {
@@ -324,6 +361,7 @@ fn main() -> ExitCode {
         Command::Check(args) => return run_check(args, &root),
         Command::Grade(args) => return run_grade(args, &root),
         Command::Book => return run_book(&root),
+        Command::RedeRuim(args) => run_bad_network(args),
         Command::Bench { what: None } => run_bench_network(
             &root,
             rede::DEFAULT_CLIENTS.to_vec(),
@@ -338,6 +376,17 @@ fn main() -> ExitCode {
                     prazo,
                 }),
         } => run_bench_network(&root, clientes, livro, prazo),
+        Command::Bench {
+            what: Some(BenchWhat::Udp { livro }),
+        } => {
+            let machine = rede::Machine::read(xtask::limits::raise_open_files());
+            println!(
+                "Máquina: {}; data: {}.",
+                machine.describe_short(),
+                machine.date
+            );
+            xtask::bench::udp::run(&root, &root.join(livro), &machine)
+        }
         Command::Bench {
             what: Some(BenchWhat::Arquivos),
         } => tokio::runtime::Builder::new_current_thread()
@@ -721,6 +770,23 @@ fn run_book(root: &std::path::Path) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// `cargo xtask rede-ruim`: the relay of lab 06, between any two loopback ports.
+fn run_bad_network(args: RedeRuimArgs) -> Result<(), String> {
+    use xtask::rede_ruim::{CommandOptions, Config, run_command};
+    run_command(CommandOptions {
+        config: Config {
+            loss_percent: args.perda,
+            duplicate_percent: args.duplica,
+            max_delay: Duration::from_millis(args.atraso),
+            seed: args.seed.unwrap_or_else(|| fastrand::u64(..)),
+            max_consecutive_losses: args.perdas_seguidas,
+        },
+        listen_port: args.escuta,
+        server_port: args.destino,
+        quiet: args.quieto,
+    })
 }
 
 /// `cargo xtask bench rede`: the book folder is taken relative to the workbook.

@@ -284,7 +284,16 @@ fn print_by_hand(role: Role, by_hand: &ByHand, reproduce: &Reproduce) {
         number += 1;
         format!("{number})")
     };
+    // UDP: `nc -u` sends each Enter as one datagram.
+    let nc = if by_hand.datagrams { "nc -u" } else { "nc" };
     match role {
+        Role::Server if by_hand.datagrams => {
+            print_command(&next(), &reproduce.server.line(&env, port));
+            println!(
+                "      {} {nc} 127.0.0.1 {port}   (cada Enter, um datagrama)",
+                next()
+            );
+        }
         Role::Server => {
             print_command(&next(), &reproduce.server.line(&env, port));
             println!("      {} nc 127.0.0.1 {port}", next());
@@ -297,7 +306,7 @@ fn print_by_hand(role: Role, by_hand: &ByHand, reproduce: &Reproduce) {
         }
         Role::Client => {
             println!(
-                "      {} nc -l 127.0.0.1 {port}   (você faz o papel do servidor)",
+                "      {} {nc} -l 127.0.0.1 {port}   (você faz o papel do servidor)",
                 next()
             );
             print_command(&next(), &reproduce.client.line(&env, port));

@@ -34,6 +34,21 @@ pub fn free_port() -> io::Result<u16> {
     Ok(probe.local_addr()?.port())
 }
 
+/// A port free for both UDP and TCP a moment ago (lab 06's server binds UDP; the
+/// sandbox's rules name the port either way).
+pub fn free_udp_port() -> io::Result<u16> {
+    for _ in 0..64 {
+        let port = free_port()?;
+        if std::net::UdpSocket::bind(loopback(port)).is_ok() {
+            return Ok(port);
+        }
+    }
+    Err(io::Error::new(
+        io::ErrorKind::AddrInUse,
+        "nenhuma porta livre para UDP e TCP",
+    ))
+}
+
 /// Whether some process already listens on (or holds) `port`.
 pub fn port_in_use(port: u16) -> bool {
     std::net::TcpListener::bind(loopback(port)).is_err()

@@ -368,7 +368,7 @@ async fn read_lines(mut reader: BufReader<OwnedReadHalf>, shared: Arc<Shared>) {
 }
 
 /// The `p`-th percentile of sorted samples (nearest rank).
-fn percentile(sorted: &[Duration], p: usize) -> Duration {
+pub(super) fn percentile(sorted: &[Duration], p: usize) -> Duration {
     let rank = (sorted.len() * p).div_ceil(100).max(1);
     sorted[rank - 1]
 }

@@ -1,7 +1,8 @@
 //! `cargo xtask bench` (or `bench rede`): the network solutions side by side, in
 //! one run on one machine. Prints a table; writes the chart
 //! (`book/src/imagens/bench-chat.svg`) and the results page
-//! (`book/src/05-chat-async/medicoes.md`) that the "Threads vs async" chapter shows.
+//! (`book/src/05-chat-async/medicoes.md`) that the "Threads vs async" chapter shows,
+//! then UDP against TCP request-reply ([`super::udp`], `book/src/06-udp/medicoes.md`).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -143,6 +144,8 @@ pub fn run(root: &Path, options: &Options) -> Result<(), String> {
         chart_path.display(),
         page_path.display()
     );
+    // The same run, the same machine: UDP against TCP request-reply (lab 06 × lab 02).
+    super::udp::run(root, &options.book_src, &machine)?;
     super::http::run(root, &options.book_src, &machine_line())
 }
 
@@ -187,7 +190,7 @@ fn seconds(d: Duration) -> String {
     format!("{:.2} s", d.as_secs_f64()).replace('.', ",")
 }
 
-fn millis(d: Duration) -> String {
+pub(super) fn millis(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0).replace('.', ",")
 }
 
@@ -324,17 +327,17 @@ fn chart(machine: &Machine, rows: &[(Subject, ChatResult)]) -> String {
 }
 
 /// The machine the numbers belong to.
-struct Machine {
+pub struct Machine {
     cpu: String,
     cores: usize,
     memory_gib: f64,
     kernel: String,
     open_files: u64,
-    date: String,
+    pub date: String,
 }
 
 impl Machine {
-    fn read(open_files: u64) -> Machine {
+    pub fn read(open_files: u64) -> Machine {
         let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
         let cpu = cpuinfo
             .lines()
@@ -362,7 +365,7 @@ impl Machine {
         }
     }
 
-    fn describe_short(&self) -> String {
+    pub fn describe_short(&self) -> String {
         format!(
             "{} núcleos ({}), {:.0} GiB de memória, {}",
             self.cores, self.cpu, self.memory_gib, self.kernel

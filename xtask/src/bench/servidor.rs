@@ -10,6 +10,7 @@ use tokio::process::{Child, Command};
 use tokio::time::Instant;
 
 use crate::process::cargo;
+use crate::sandbox::Udp;
 use crate::wire::{self, Dial};
 
 /// A program to measure: which package, and which binary or example of it.
@@ -91,6 +92,65 @@ impl Running {
         write: &[PathBuf],
     ) -> Result<Running, String> {
         let port = wire::free_port().map_err(|e| format!("sem porta livre: {e}"))?;
+        let running = Running::spawn(path, port, env, read, write, Some(Udp::Denied))?;
+        // The probe connection is closed at once; chat servers see a visitor
+        // that never gave a nickname, which costs them nothing.
+        match wire::dial(port, Instant::now() + Duration::from_secs(10)).await {
+            Dial::Connected(_) => Ok(running),
+            Dial::GaveUp(e) => Err(format!(
+                "{} não aceitou conexões: {}",
+                path.display(),
+                wire::describe_error(&e)
+            )),
+        }
+    }
+
+    /// Starts lab 06's UDP server and waits until it answers a datagram: there is
+    /// no connection to wait for, so the probe is a request (`0 ECO pronto?`),
+    /// sent again until the reply comes. `isolated`: in the sandbox, allowed UDP
+    /// to loopback as when graded, where the grader checks the destination of
+    /// every datagram sent with an address (a cost of its own, measured apart);
+    /// otherwise plainly, as the learner runs it (it is the reference solution).
+    pub async fn start_udp(path: &Path, isolated: bool) -> Result<Running, String> {
+        let port = wire::free_udp_port().map_err(|e| format!("sem porta livre: {e}"))?;
+        let udp = if isolated {
+            Some(Udp::loopback())
+        } else {
+            None
+        };
+        let running = Running::spawn(path, port, &[], &[], &[], udp)?;
+        let probe = tokio::net::UdpSocket::bind(wire::loopback(0))
+            .await
+            .map_err(|e| format!("não consegui abrir um socket UDP: {e}"))?;
+        let _ = probe.connect(wire::loopback(port)).await;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut buffer = [0u8; 64];
+        while Instant::now() < deadline {
+            let _ = probe.send(b"0 ECO pronto?").await;
+            let this_try = Instant::now() + Duration::from_millis(100);
+            loop {
+                match tokio::time::timeout_at(this_try, probe.recv(&mut buffer)).await {
+                    Ok(Ok(len)) if buffer[..len] == *b"0 ECO pronto?" => return Ok(running),
+                    // "Port unreachable" (not listening yet) comes back at once, and
+                    // once per datagram: keep waiting until this try is over.
+                    Ok(_) => continue,
+                    Err(_) => break,
+                }
+            }
+        }
+        Err(format!("{} não respondeu por UDP", path.display()))
+    }
+
+    /// Spawns `path` with `PORTA=<port>`, sandboxed like every program under test
+    /// with the UDP rule `udp` (`None`: not sandboxed).
+    fn spawn(
+        path: &Path,
+        port: u16,
+        env: &[(&str, String)],
+        read: &[PathBuf],
+        write: &[PathBuf],
+        udp: Option<Udp>,
+    ) -> Result<Running, String> {
         let mut command = Command::new(path);
         command
             .envs(env.iter().map(|(k, v)| (k, v)))
@@ -102,13 +162,13 @@ impl Running {
         // Sandboxed like every program under test, without the rlimits: the
         // bench holds ten thousand connections.
         let mut sandbox = None;
-        if crate::sandbox::enabled() {
+        if let Some(udp) = udp.filter(|_| crate::sandbox::enabled()) {
             let launch = crate::process::Launch::Binary {
                 path: path.to_path_buf(),
                 cwd: path.parent().unwrap_or(path).to_path_buf(),
             };
             let policy = read.iter().fold(
-                crate::process::program_policy(&launch, port),
+                crate::process::program_policy(&launch, port).udp(udp),
                 |policy, folder| policy.read(folder),
             );
             let policy = write
@@ -137,21 +197,11 @@ impl Running {
                 .spawned()
                 .map_err(|e| format!("não consegui isolar {}: {e}", path.display()))?;
         }
-        let running = Running {
+        Ok(Running {
             child,
             port,
             _sandbox: sandbox,
-        };
-        // The probe connection is closed at once; chat servers see a visitor
-        // that never gave a nickname, which costs them nothing.
-        match wire::dial(port, Instant::now() + Duration::from_secs(10)).await {
-            Dial::Connected(_) => Ok(running),
-            Dial::GaveUp(e) => Err(format!(
-                "{} não aceitou conexões: {}",
-                path.display(),
-                wire::describe_error(&e)
-            )),
-        }
+        })
     }
 
     /// The server's process id, while it runs.

@@ -10,3 +10,4 @@ pub mod chat_async;
 pub mod echo;
 pub mod http;
 pub mod robusto;
+pub mod udp;

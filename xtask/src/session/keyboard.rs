@@ -106,6 +106,97 @@ impl Session {
     }
 }
 
+/// What the client printed where one line was expected.
+#[derive(Debug)]
+pub enum NextPrinted {
+    Matched,
+    /// Another line with the marker came first: that line.
+    Other(Vec<u8>),
+    /// Nothing with the marker came (the deadline, or the output ended).
+    Missing,
+}
+
+impl Session {
+    /// Waits until the client prints its next line containing `marker`
+    /// (`Resposta: `) and records it: it must be `text` (the same rule as
+    /// [`Session::expect_printed`]). Where `expect_printed` skips lines, this
+    /// one does not: a reply printed twice, or an old one, is the next line
+    /// with the marker, and decides the wait at once.
+    pub async fn expect_next_printed(
+        &mut self,
+        marker: &str,
+        text: &str,
+        deadline: Instant,
+    ) -> NextPrinted {
+        let deadline = if self.gave_up() {
+            Instant::now()
+        } else {
+            deadline
+        };
+        let wanted = text.as_bytes();
+        let marker = marker.as_bytes();
+        let Some(program) = self.programs[slot(Role::Client)].as_mut() else {
+            self.say(format!("[cliente] não imprimiu {}", escape(wanted)));
+            return NextPrinted::Missing;
+        };
+        let from = program.printed.0;
+        let found = program
+            .stdout
+            .wait_until(deadline, |out, closed| {
+                next_line_with(out, from, marker, closed)
+                    .map(Some)
+                    .or(closed.then_some(None))
+            })
+            .await;
+        let timed_out = found.is_none();
+        match found.flatten() {
+            Some((line, next)) => {
+                program.printed.0 = next;
+                let mut with_newline = line.clone();
+                with_newline.push(b'\n');
+                let matched = matches!(
+                    printed::judge(&with_newline, 0, wanted, true),
+                    Some(printed::Verdict::Matched { .. })
+                );
+                self.say(format!("[cliente] imprimiu {}", escape(&line)));
+                if matched {
+                    NextPrinted::Matched
+                } else {
+                    NextPrinted::Other(line)
+                }
+            }
+            None => {
+                self.say(format!("[cliente] não imprimiu {}", escape(wanted)));
+                self.give_up_if(timed_out);
+                NextPrinted::Missing
+            }
+        }
+    }
+}
+
+/// The first whole line after `from` that contains `marker`, and where the
+/// line after it starts. Once the output has ended, an unterminated rest counts.
+fn next_line_with(
+    out: &[u8],
+    from: usize,
+    marker: &[u8],
+    closed: bool,
+) -> Option<(Vec<u8>, usize)> {
+    let mut start = from.min(out.len());
+    loop {
+        let rest = &out[start..];
+        let (line, next) = match rest.iter().position(|&b| b == b'\n') {
+            Some(end) => (&rest[..end], start + end + 1),
+            None if closed && !rest.is_empty() => (rest, out.len()),
+            None => return None,
+        };
+        if line.windows(marker.len()).any(|w| w == marker) {
+            return Some((line.to_vec(), next));
+        }
+        start = next;
+    }
+}
+
 /// One line of a program's output with its invisible characters escaped, and
 /// abbreviated if long.
 pub(super) fn visible(line: &str) -> String {

@@ -9,11 +9,12 @@
 //!
 //! One file per kind of action: `step` (lifecycle and transcript), `programs`
 //! (the learner's processes), `tcp` (the grader's connections, as client and as
-//! server), `keyboard` (the learner's client's keyboard and screen), `arquivos`
-//! (files: a lent folder, contents checked as they stream, memory sampled),
-//! `http` (HTTP/1.1 responses read off a connection), `tools` (clients no one
-//! here wrote, like curl and Chromium), `folders` (folders the grader prepares
-//! for a program to read). A new kind (datagrams, say) gets a file of its own.
+//! server), `udp` (the grader's datagram sockets and the bad network between the
+//! learner's programs), `keyboard` (the learner's client's keyboard and screen),
+//! `arquivos` (files: a lent folder, contents checked as they stream, memory
+//! sampled), `http` (HTTP/1.1 responses read off a connection), `tools` (clients
+//! no one here wrote, like curl and Chromium), `folders` (folders the grader
+//! prepares for a program to read).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -85,6 +86,8 @@ pub struct ByHand {
     /// The most connections the grader held open at once in the step, counting
     /// those kept from earlier steps: one terminal with `nc` each.
     pub clients: usize,
+    /// The lab speaks UDP (lab 06): by hand, `nc -u`.
+    pub datagrams: bool,
 }
 
 /// Settings of one run.
@@ -168,6 +171,11 @@ pub struct Session {
     lent: Option<arquivos::Lent>,
     /// Folders the grader prepared (see `folders`), removed with the session.
     folders: Vec<crate::sandbox::Scratch>,
+    /// Whether the grader opened a UDP socket in this run (see `ByHand::datagrams`).
+    speaks_udp: bool,
+    /// For a lab about datagrams (see `Session::use_udp`): the loopback ports
+    /// its programs may send to, the grader's own, added as it opens them.
+    udp_ports: Option<crate::sandbox::UdpPorts>,
 }
 
 fn slot(role: Role) -> usize {
@@ -188,12 +196,15 @@ mod programs;
 mod step;
 mod tcp;
 mod tools;
+mod udp;
 
 pub use arquivos::{Content, MemoryWatch, group_rss_kib, json_line};
 pub use http::{Body, Response, read_response};
+pub use keyboard::NextPrinted;
 pub use step::seconds_text;
 pub use tcp::Conn;
 pub use tools::{Tool, ToolRun};
+pub use udp::{Arrival, Datagrams, MAX_DATAGRAM};
 
 impl Session {
     pub fn new(
@@ -222,6 +233,8 @@ impl Session {
             denied: Vec::new(),
             lent: None,
             folders: Vec::new(),
+            speaks_udp: false,
+            udp_ports: None,
             current: None,
             transcript: String::new(),
             started: Instant::now(),

@@ -177,8 +177,6 @@ impl Session {
             .collect();
         let writable: Vec<std::path::PathBuf> = self.lent.iter().map(|l| l.path.clone()).collect();
         let env: Vec<(&str, String)> = env.iter().cloned().chain(lent).collect();
-        let env = env.as_slice();
-        let name = role.label();
         let port = match self.choose_port() {
             Ok(port) => port,
             Err(why) => {
@@ -198,6 +196,24 @@ impl Session {
             );
             return Err(self.fail().await);
         }
+        self.start_at(role, port, &env, extra, &writable).await
+    }
+
+    /// Starts the program for `role` with `PORTA=<port>`, another port than the
+    /// run's: lab 06's client talks to the bad network in front of the server.
+    pub async fn start_on_port(&mut self, role: Role, port: u16, env: &[(&str, String)]) -> Flow {
+        self.start_at(role, port, env, Extra::default(), &[]).await
+    }
+
+    async fn start_at(
+        &mut self,
+        role: Role,
+        port: u16,
+        env: &[(&str, String)],
+        extra: Extra,
+        writable: &[std::path::PathBuf],
+    ) -> Flow {
+        let name = role.label();
         let launch = self.launches[slot(role)]
             .clone()
             .expect("start() só é chamado para um papel avaliado");
@@ -218,9 +234,9 @@ impl Session {
             env,
             args: &extra.args,
             read: &extra.read,
-            writable: &writable,
+            writable,
             stdin_piped: role == Role::Client,
-            ..Start::default()
+            udp: self.udp_rule(port),
         };
         match Program::spawn(&launch, port, start) {
             Ok(program) => {
@@ -367,6 +383,30 @@ impl Session {
                 "[corretor] não conseguiu enviar {}: o {name} já tinha terminado",
                 signal.name()
             ));
+        }
+    }
+
+    /// After the program for `role` exited, checks that its stderr has the line
+    /// `line`, exactly (lab 06's `Erro: sem resposta do servidor`).
+    pub async fn expect_stderr_line(&mut self, role: Role, line: &str) {
+        let name = role.label();
+        let Some(program) = self.programs[slot(role)].as_mut() else {
+            return;
+        };
+        program.flush_output(Duration::from_secs(1)).await;
+        let stderr = program.stderr.text();
+        let shown = crate::transcript::escape(line.as_bytes());
+        if stderr.lines().any(|l| l.trim_end_matches('\r') == line) {
+            self.say(format!("[{name}] escreveu {shown} na saída de erro"));
+        } else {
+            self.say(format!("[{name}] não escreveu {shown} na saída de erro"));
+            self.note(
+                "E-SAIDA-DIFERENTE",
+                format!(
+                    "O {name} deveria escrever a linha {shown} na saída de erro (`eprintln!`), \
+                     exatamente assim."
+                ),
+            );
         }
     }
 

@@ -123,6 +123,7 @@ impl Session {
             signals: current.signals.clone(),
             port: self.port,
             clients: current.most_clients,
+            datagrams: self.speaks_udp,
         };
         let result = StepResult {
             by_hand,
@@ -142,6 +143,22 @@ impl Session {
         (self.on_step)(&result);
         self.results.push(result);
         if passed { Ok(()) } else { Err(Stop::Failed) }
+    }
+
+    /// Whether the current step, as recorded so far, is its golden section (always,
+    /// when recording one): lets a scenario add its diagnosis before `end`.
+    pub fn matches_so_far(&self) -> bool {
+        let Some(current) = &self.current else {
+            return true;
+        };
+        match &self.expected {
+            Some(golden) => {
+                let step = &self.lab.steps[current.index];
+                !current.forced_failure
+                    && golden.section(step.id).unwrap_or_default() == current.lines.as_slice()
+            }
+            None => true,
+        }
     }
 
     /// Writes one line of the current step's transcript (ports and random data
@@ -205,7 +222,7 @@ impl Session {
 
     /// With `--verbose`, shows an event as it happens, timestamped from the
     /// start of the current step: a timeline of what crossed the wire.
-    pub(super) fn trace(&self, text: &str) {
+    pub fn trace(&self, text: &str) {
         if self.opts.verbose {
             let t = self.step_started().elapsed().as_secs_f64();
             eprintln!("    +{t:.3}s  {text}");
@@ -221,7 +238,7 @@ impl Session {
         Instant::now() + self.opts.timeout
     }
 
-    pub(super) fn timeout_text(&self) -> String {
+    pub fn timeout_text(&self) -> String {
         seconds_text(self.opts.timeout)
     }
 
@@ -252,6 +269,27 @@ impl Session {
         text
     }
 
+    /// A random number of six digits, shown as `<numero-N>` in transcripts.
+    pub fn random_number(&mut self) -> u64 {
+        let number = self.rng.u64(100_000..1_000_000);
+        self.random_count += 1;
+        let label = format!("<numero-{}>", self.random_count);
+        self.redact(&number.to_string(), label);
+        number
+    }
+
+    /// Shows a value computed from random data (a running total) as `<kind-N>`
+    /// in transcripts, unless it already has a name (a total equal to the one
+    /// number added so far keeps that number's name).
+    pub fn name_value(&mut self, value: &str, kind: &str) {
+        if self.redactions.iter().any(|(v, _)| v == value) {
+            return;
+        }
+        self.random_count += 1;
+        let label = format!("<{kind}-{}>", self.random_count);
+        self.redact(value, label);
+    }
+
     /// Four random syllables and a number: easy to read, never a real word.
     fn fresh_word(&mut self) -> String {
         const SYLLABLES: &[&str] = &[
@@ -274,7 +312,7 @@ impl Session {
     }
 
     /// Whether a wait of the current step already ran out (see `Current::gave_up`).
-    pub(super) fn gave_up(&self) -> bool {
+    pub fn gave_up(&self) -> bool {
         self.current.as_ref().is_some_and(|c| c.gave_up)
     }
 
