@@ -80,10 +80,33 @@ pub async fn wait_until_read(stream: &TcpStream, limit: Duration) {
     let deadline = Instant::now() + limit;
     let mut backoff = Duration::from_micros(200);
     // Polled with a short backoff: no event says "the other process read it".
-    while unread_by(theirs, ours).is_some_and(|n| n > 0) && Instant::now() < deadline {
+    // Both ends count: bytes still in our send queue (the peer's receive buffer
+    // was full) have not been read either.
+    while not_yet_read(ours, theirs).is_some_and(|n| n > 0) && Instant::now() < deadline {
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(Duration::from_millis(5));
     }
+}
+
+/// Bytes sent from `ours` to `theirs` and not yet read there: still in our
+/// send queue or waiting in their receive queue; `None` if the peer's socket
+/// is not listed (gone, or no `/proc`).
+fn not_yet_read(ours: SocketAddr, theirs: SocketAddr) -> Option<u64> {
+    let table = match ours {
+        SocketAddr::V4(_) => "/proc/net/tcp",
+        SocketAddr::V6(_) => "/proc/net/tcp6",
+    };
+    let text = std::fs::read_to_string(table).ok()?;
+    let rows = crate::listening::parse_table(&text);
+    let unread = rows
+        .iter()
+        .find(|row| row.local == theirs && row.remote == ours)?
+        .rx_queue;
+    let unsent = rows
+        .iter()
+        .find(|row| row.local == ours && row.remote == theirs)
+        .map_or(0, |row| row.tx_queue);
+    Some(unread + unsent)
 }
 
 /// Bytes waiting in the receive queue of the socket `local` → `remote` (the

@@ -22,6 +22,8 @@ pub struct Row {
     pub local: SocketAddr,
     pub remote: SocketAddr,
     pub state: u8,
+    /// Bytes sent and not yet acknowledged by the peer (still on their way).
+    pub tx_queue: u64,
     /// Bytes received and not yet read by the socket's owner (fault injection
     /// waits for a learner's client to read each piece: see `faults`).
     pub rx_queue: u64,
@@ -40,11 +42,12 @@ fn parse_row(line: &str) -> Option<Row> {
     if fields.len() < 10 || !fields[0].ends_with(':') {
         return None;
     }
-    let (_, rx_queue) = fields[4].split_once(':')?;
+    let (tx_queue, rx_queue) = fields[4].split_once(':')?;
     Some(Row {
         local: parse_address(fields[1])?,
         remote: parse_address(fields[2])?,
         state: u8::from_str_radix(fields[3], 16).ok()?,
+        tx_queue: u64::from_str_radix(tx_queue, 16).ok()?,
         rx_queue: u64::from_str_radix(rx_queue, 16).ok()?,
         inode: fields[9].parse().ok()?,
     })

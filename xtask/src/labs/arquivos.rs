@@ -365,6 +365,13 @@ async fn servidor(s: &mut Session) -> Flow {
     let header = json!({"op": "enviar", "nome": "cortado.bin", "tamanho": cortado.size});
     ask(s, &mut cortante, &header).await?;
     s.send_content(&mut cortante, &cortado, 0, 300_000).await?;
+    // The cut comes once the server has read all it was sent: a server that
+    // writes in place has then written its partial file, and the folder check
+    // below sees it (cut earlier, the check could run before the file exists).
+    let left = s
+        .deadline()
+        .saturating_duration_since(tokio::time::Instant::now());
+    crate::faults::wait_until_read(&cortante.stream, left).await;
     s.reset(cortante).await;
     let strays = s.expect_folder(&guardados).await;
     diagnose_leftovers(s, &strays);

@@ -123,7 +123,7 @@ fn escutar(endereco: SocketAddr) -> io::Result<TcpListener> {
 /// O laço do `accept`: registra cada cliente e dá a ele uma thread.
 // ANCHOR: assinatura-aceitar
 fn aceitar(servidor: TcpListener, registro: Registro, limite: Duration) {
-// ANCHOR_END: assinatura-aceitar
+    // ANCHOR_END: assinatura-aceitar
     for id in 0u64.. {
         // `accept` devolve também o endereço do cliente: perguntar depois, com
         // `peer_addr`, falharia se ele já tivesse derrubado a conexão.
@@ -176,7 +176,7 @@ fn inscrever(
     conexao: &TcpStream,
     registro: &Registro,
 ) -> io::Result<Option<Arc<Mutex<TcpStream>>>> {
-// ANCHOR_END: assinatura-inscrever
+    // ANCHOR_END: assinatura-inscrever
     let escritor = Arc::new(Mutex::new(conexao.try_clone()?));
     let cliente = Cliente {
         escritor: Arc::clone(&escritor),
@@ -255,7 +255,7 @@ fn responder(escritor: &Mutex<TcpStream>, linha: &[u8]) -> io::Result<()> {
 /// nenhum.
 // ANCHOR: assinatura-encerrar
 fn encerrar(registro: &Registro) {
-// ANCHOR_END: assinatura-encerrar
+    // ANCHOR_END: assinatura-encerrar
     let conectados = {
         let mut clientes = trancar(registro);
         clientes.encerrando = true;
@@ -291,7 +291,7 @@ fn encerrar(registro: &Registro) {
 /// Envia `Servidor encerrando\n` e fecha a conexão, sem nunca esperar pelo cliente.
 // ANCHOR: assinatura-despedir
 fn despedir(mut conexao: &TcpStream) {
-// ANCHOR_END: assinatura-despedir
+    // ANCHOR_END: assinatura-despedir
     // Sem bloqueio, uma escrita que não cabe no buffer falha na hora em vez de
     // esperar o cliente ler. O aviso é curto e quase sempre cabe. A opção vale para o
     // socket, não só para esta cópia: a leitura da thread do cliente também deixa de
