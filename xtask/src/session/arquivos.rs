@@ -305,18 +305,8 @@ impl Session {
     /// Sends all of `content` one byte per write, each waited for (see
     /// `send_bytewise`): a file that trickles in. Records one line.
     pub async fn send_content_bytewise(&mut self, conn: &mut Conn, content: &Content) -> Flow {
-        let actor = conn.actor.clone();
-        for byte in content.bytes() {
-            let written =
-                tokio::time::timeout(self.opts.timeout, conn.stream.write_all(&[byte])).await;
-            if !matches!(written, Ok(Ok(()))) {
-                self.say(format!(
-                    "[{actor}] não conseguiu enviar: a conexão caiu no meio"
-                ));
-                return Err(self.fail().await);
-            }
-            crate::faults::wait_until_read(&conn.stream, crate::faults::PIECE_PACING).await;
-        }
+        self.write_bytewise(conn, &content.bytes()).await?;
+        let actor = &conn.actor;
         self.say(format!(
             "[{actor}] → {} (um byte por escrita)",
             describe_range(content, 0, content.size)

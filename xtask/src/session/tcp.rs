@@ -303,11 +303,23 @@ impl Session {
     /// buffer and one read would take them all; so after each byte the grader
     /// waits (bounded, see `faults`) until the server has read it.
     pub async fn send_bytewise(&mut self, conn: &mut Conn, bytes: &[u8]) -> Flow {
-        let actor = conn.actor.clone();
+        self.write_bytewise(conn, bytes).await?;
+        self.say(format!(
+            "[{}] → {} (um byte por escrita)",
+            conn.actor,
+            escape(bytes)
+        ));
+        Ok(())
+    }
+
+    /// The writing of [`Session::send_bytewise`], without its transcript line
+    /// (the caller describes what it sent); fails the step if the peer goes.
+    pub(super) async fn write_bytewise(&mut self, conn: &mut Conn, bytes: &[u8]) -> Flow {
         for byte in bytes {
             let written =
                 tokio::time::timeout(self.opts.timeout, conn.stream.write_all(&[*byte])).await;
             if !matches!(written, Ok(Ok(()))) {
+                let actor = &conn.actor;
                 self.say(format!(
                     "[{actor}] não conseguiu enviar: a conexão caiu no meio"
                 ));
@@ -315,10 +327,6 @@ impl Session {
             }
             crate::faults::wait_until_read(&conn.stream, crate::faults::PIECE_PACING).await;
         }
-        self.say(format!(
-            "[{actor}] → {} (um byte por escrita)",
-            escape(bytes)
-        ));
         Ok(())
     }
 
