@@ -474,7 +474,7 @@ fn pagina_do_corretor() -> Resposta {
     // A line longer than 80 columns breaks at the 80th, anywhere, as in a terminal.
     let texto = format!("$ cargo xtask check 01\n{relatorio}");
     let html = format!(
-        "<!DOCTYPE html>\n<html lang=\"pt-BR\"><head><meta charset=\"utf-8\">\
+        "<!DOCTYPE html>\n<html lang=\"pt-BR\"><head><meta charset=\"utf-8\"><link rel=\"icon\" href=\"data:,\">\
          <title>cargo xtask check 01</title><style>\
          body {{ margin: 0; background: #ffffff; }}\
          pre {{ display: inline-block; margin: 0; padding: 16px 20px; width: 80ch;\
