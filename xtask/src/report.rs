@@ -273,12 +273,36 @@ fn print_by_hand(role: Role, by_hand: &ByHand, reproduce: &Reproduce) {
             .dimmed()
         );
     }
-    // The variables the grader set go in front of the command, as typed.
+    // The variables the grader set go in front of the command, as typed; a
+    // folder of the grader's own (lab 07's and 08's PASTA) is gone once the run
+    // ends, so by hand it becomes a fresh one.
+    let mut gone = Vec::new();
     let env: String = by_hand
         .env
         .iter()
-        .map(|(k, v)| format!("{k}={v} "))
+        .map(|(k, v)| {
+            if crate::sandbox::is_scratch(std::path::Path::new(v)) {
+                gone.push(k.as_str());
+                format!("{k}=\"$(mktemp -d)\" ")
+            } else {
+                format!("{k}={v} ")
+            }
+        })
         .collect();
+    if !gone.is_empty() {
+        let names = gone.join(", ");
+        println!(
+            "{}",
+            wrap(
+                &format!(
+                    "({names}: uma pasta nova, vazia; a do corretor foi apagada ao fim da \
+                     execução. Ponha nela os arquivos de que o passo precisa.)"
+                ),
+                "      "
+            )
+            .dimmed()
+        );
+    }
     let mut number = 0;
     let mut next = || {
         number += 1;

@@ -61,7 +61,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 pub use entry::Entry;
 pub use policy::{Policy, Prepared, Use, system_path};
-pub use scratch::Scratch;
+pub use scratch::{Scratch, is_scratch};
 pub use support::{PROTECTIONS, Protection, Support, TESTED_ABI, support};
 pub use udp::{Udp, UdpPorts};
 

@@ -34,11 +34,26 @@ pub struct Scratch {
     path: PathBuf,
 }
 
+/// The start of every scratch folder's name.
+const PREFIX: &str = "tomada-rascunho-";
+
+/// Whether `path` lies in a scratch folder of this run: one removed when its
+/// program or session ends (by hand, it no longer exists).
+pub fn is_scratch(path: &Path) -> bool {
+    path.ancestors().any(|dir| {
+        dir.parent() == Some(scratch_base())
+            && dir
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(PREFIX))
+    })
+}
+
 impl Scratch {
     pub fn create() -> io::Result<Scratch> {
         static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let path = scratch_base().join(format!("tomada-rascunho-{}-{n}", std::process::id()));
+        let path = scratch_base().join(format!("{PREFIX}{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&path);
         let mut builder = std::fs::DirBuilder::new();
         #[cfg(unix)]
@@ -55,5 +70,19 @@ impl Scratch {
 impl Drop for Scratch {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn knows_its_own_scratch_folders() {
+        let scratch = Scratch::create().unwrap();
+        assert!(is_scratch(scratch.path()));
+        assert!(is_scratch(&scratch.path().join("publica/index.html")));
+        assert!(!is_scratch(Path::new("/etc/passwd")));
+        assert!(!is_scratch(&scratch_base().join("outra-pasta")));
     }
 }
