@@ -62,6 +62,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 pub use entry::Entry;
 pub use policy::{Policy, Prepared, Use, system_path};
 pub use scratch::{Scratch, is_scratch};
+#[cfg(target_os = "linux")]
+pub use supervisor::reserve_handoff_fd;
 pub use support::{PROTECTIONS, Protection, Support, TESTED_ABI, support};
 pub use udp::{Udp, UdpPorts};
 

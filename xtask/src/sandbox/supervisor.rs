@@ -72,6 +72,37 @@ fn errno() -> i32 {
         .unwrap_or(libc::EIO)
 }
 
+/// Whether this process holds [`HANDOFF_FD`] itself (see [`reserve_handoff_fd`]).
+static RESERVED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Keeps [`HANDOFF_FD`] open in the grader, on `/dev/null` and close-on-exec,
+/// so that none of the grader's own files lands on that number: with a
+/// thousand client sockets open (lab 05, maybe in another job of `grade`), the
+/// next one would, and a UDP program started then could not hand its listener
+/// over. Reserved, the child may `dup2` over it: it is only our placeholder.
+/// Called early (before the grader opens many files); idempotent.
+pub fn reserve_handoff_fd() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: open, fcntl and close on descriptors of this process.
+        unsafe {
+            let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC);
+            if null < 0 {
+                return;
+            }
+            // F_DUPFD_CLOEXEC takes the lowest free number from HANDOFF_FD on, in
+            // one step: no other thread can take it between a check and a dup.
+            let placed = libc::fcntl(null, libc::F_DUPFD_CLOEXEC, HANDOFF_FD);
+            if placed == HANDOFF_FD {
+                RESERVED.store(true, std::sync::atomic::Ordering::SeqCst);
+            } else if placed >= 0 {
+                libc::close(placed);
+            }
+            libc::close(null);
+        }
+    });
+}
+
 /// The socketpair the child hands the listener through.
 pub struct Channel {
     parent: OwnedFd,
@@ -80,6 +111,7 @@ pub struct Channel {
 
 impl Channel {
     pub fn new() -> io::Result<Channel> {
+        reserve_handoff_fd();
         let mut fds = [-1; 2];
         // SAFETY: socketpair writes two descriptors into `fds`.
         let result = unsafe {
@@ -118,9 +150,11 @@ pub fn hand_over(
     // SAFETY: dup2, sendmsg and close on descriptors of this process, with
     // buffers on the stack.
     unsafe {
-        // Taken (the grader has a thousand files open, one of them maybe the
-        // pipe std reports exec errors through): fail rather than clobber it.
-        if channel != HANDOFF_FD && libc::fcntl(HANDOFF_FD, libc::F_GETFD) != -1 {
+        // Taken by a file of the grader's (not our placeholder: one of a
+        // thousand sockets, or the pipe std reports exec errors through): fail
+        // rather than clobber it.
+        let reserved = RESERVED.load(std::sync::atomic::Ordering::SeqCst);
+        if channel != HANDOFF_FD && !reserved && libc::fcntl(HANDOFF_FD, libc::F_GETFD) != -1 {
             return Err(io::Error::from_raw_os_error(libc::EBUSY));
         }
         if libc::dup2(channel, HANDOFF_FD) < 0 {
