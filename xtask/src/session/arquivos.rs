@@ -207,13 +207,26 @@ impl Session {
         };
         let deadline = self.deadline();
         let wanted = describe_expected(expected);
-        let mut seen = describe_folder(&folder, expected);
         let matches =
             |seen: &[(String, String)]| seen.iter().map(|(_, line)| line).eq(wanted.iter());
-        while !matches(&seen) && tokio::time::Instant::now() < deadline && !self.gave_up() {
-            // Nothing announces a file's removal; a short look every 20 ms is cheap.
-            tokio::time::sleep(Duration::from_millis(20)).await;
-            seen = describe_folder(&folder, expected);
+        // The folder is looked at again on each change the kernel reports in it
+        // (inotify, through notify): a file written, renamed or removed.
+        let (changed, mut changes) = tokio::sync::mpsc::unbounded_channel();
+        let _watcher = watch_folder(&folder, changed);
+        let mut seen = describe_folder(&folder, expected);
+        while !matches(&seen) && !self.gave_up() && tokio::time::Instant::now() < deadline {
+            match tokio::time::timeout_at(deadline, changes.recv()).await {
+                Ok(Some(())) => {
+                    // A burst of changes (a file being written) gets one look.
+                    while changes.try_recv().is_ok() {}
+                    seen = describe_folder(&folder, expected);
+                }
+                // The deadline, or no watcher (then one last look is all).
+                Ok(None) | Err(_) => {
+                    seen = describe_folder(&folder, expected);
+                    break;
+                }
+            }
         }
         let strays: Vec<String> = seen
             .iter()
@@ -659,6 +672,27 @@ fn canonical_plain(value: &serde_json::Value) -> String {
         }
         other => other.to_string(),
     }
+}
+
+/// Sends `()` on `changed` for every change in `folder`; `None` if the
+/// kernel cannot watch it (the caller then takes one look and no more).
+fn watch_folder(
+    folder: &Path,
+    changed: tokio::sync::mpsc::UnboundedSender<()>,
+) -> Option<notify::RecommendedWatcher> {
+    use notify::Watcher as _;
+    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        // Reading the files (to compare them) is an event too: only what
+        // changes the folder counts, or each look would call the next.
+        if event.is_ok_and(|e| !matches!(e.kind, notify::EventKind::Access(_))) {
+            let _ = changed.send(());
+        }
+    })
+    .ok()?;
+    watcher
+        .watch(folder, notify::RecursiveMode::NonRecursive)
+        .ok()?;
+    Some(watcher)
 }
 
 #[cfg(test)]
